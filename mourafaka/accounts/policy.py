@@ -1,0 +1,300 @@
+"""The one permission policy of the platform.
+
+Every page, API endpoint, export and query asks this module two questions:
+
+* `visible(user, queryset)`: which records of a model the user may see at all. Records outside
+  it do not exist for that user (pages and API answer 404).
+* `check(user, action, obj)`: whether the user may do `action` on a record they can see; the
+  answer carries a reason that is shown to them (403).
+
+A model joins the policy by declaring, as class attributes, the path from itself to its
+province and to its cooperative (`SCOPE_PROVINCE`, `SCOPE_COOPERATIVE`; None when it has none).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from .models import ASSIGNED_ROLES, NATIONAL_ROLES, Assignment, Role
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOW = Decision(True)
+NOTHING = Q(pk__in=[])
+
+
+def deny(reason) -> Decision:
+    return Decision(False, str(reason))
+
+
+def is_active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def role_of(user) -> str | None:
+    if not is_active(user):
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    return user.role
+
+
+def is_national(user) -> bool:
+    return role_of(user) in NATIONAL_ROLES
+
+
+def delegation_province_ids(user):
+    """The provinces a delegate follows, as a subquery (no query is run here)."""
+    from mourafaka.territory.models import Province
+
+    return Province.objects.filter(delegation_id=user.delegation_id).values("id")
+
+
+def assigned_cooperative_ids(user):
+    return Assignment.objects.filter(user=user, active=True).values("cooperative_id")
+
+
+def scope_filter(user, *, province_path: str | None, cooperative_path: str | None) -> Q:
+    """The condition a record must meet to be visible to `user`."""
+    role = role_of(user)
+    if role is None:
+        return NOTHING
+    if role in NATIONAL_ROLES:
+        return Q()
+    if role == Role.DELEGATE:
+        if province_path is None or user.delegation_id is None:
+            return NOTHING
+        return Q(**{f"{province_path}__in": delegation_province_ids(user)})
+    if role in ASSIGNED_ROLES:
+        if cooperative_path is None:
+            return NOTHING
+        return Q(**{f"{cooperative_path}__in": assigned_cooperative_ids(user)})
+    if role == Role.COOPERATIVE:
+        if cooperative_path is None or user.cooperative_id is None:
+            return NOTHING
+        return Q(**{cooperative_path: user.cooperative_id})
+    # Partner observers read aggregates (dashboards, reports), never individual records.
+    return NOTHING
+
+
+def visible(user, queryset: QuerySet) -> QuerySet:
+    model = queryset.model
+    if getattr(model, "SCOPE_SHARED", False):
+        # Shared configuration (programmes, editions…): any signed-in user reads it.
+        return queryset if is_active(user) else queryset.none()
+    return queryset.filter(
+        scope_filter(
+            user,
+            province_path=getattr(model, "SCOPE_PROVINCE", None),
+            cooperative_path=getattr(model, "SCOPE_COOPERATIVE", None),
+        )
+    )
+
+
+def can_see(user, obj) -> bool:
+    return visible(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
+
+
+def statistics_scope(user) -> Q | None:
+    """Provinces whose aggregate figures a user may read: Q() for national, None for none."""
+    role = role_of(user)
+    if role in NATIONAL_ROLES or role == Role.OBSERVER:
+        return Q()
+    if role == Role.DELEGATE and user.delegation_id:
+        return Q(province__in=delegation_province_ids(user))
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Actions: one rule per action, each returning a Decision with its reason.
+
+Rule = Callable[[Any, Any], Decision]
+RULES: dict[str, Rule] = {}
+
+READ_ONLY = _("Your role can read this record but not change it.")
+NOT_SIGNED_IN = _("Please sign in.")
+
+
+def rule(action: str) -> Callable[[Rule], Rule]:
+    def register(function: Rule) -> Rule:
+        RULES[action] = function
+        return function
+
+    return register
+
+
+def check(user, action: str, obj: Any = None) -> Decision:
+    if not is_active(user):
+        return deny(NOT_SIGNED_IN)
+    try:
+        decide = RULES[action]
+    except KeyError as error:
+        raise KeyError(f"No rule for action {action!r}") from error
+    return decide(user, obj)
+
+
+def require(user, action: str, obj: Any = None) -> None:
+    decision = check(user, action, obj)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+
+
+def manages_in_scope(user, obj) -> Decision:
+    """Head office everywhere; a delegate within its delegation; nobody else."""
+    role = role_of(user)
+    if role in NATIONAL_ROLES:
+        return ALLOW
+    if role == Role.DELEGATE:
+        if obj is None or can_see(user, obj):
+            return ALLOW
+        return deny(_("This record is outside your delegation."))
+    return deny(READ_ONLY)
+
+
+def head_office_only(user, obj) -> Decision:
+    if role_of(user) in NATIONAL_ROLES:
+        return ALLOW
+    return deny(_("Only the head office can do this."))
+
+
+@rule("cooperatives.add_cooperative")
+def add_cooperative(user, obj) -> Decision:
+    return manages_in_scope(user, None)
+
+
+@rule("cooperatives.change_cooperative")
+def change_cooperative(user, cooperative) -> Decision:
+    if role_of(user) == Role.COOPERATIVE:
+        if cooperative is not None and cooperative.pk == user.cooperative_id:
+            return ALLOW
+        return deny(READ_ONLY)
+    return manages_in_scope(user, cooperative)
+
+
+@rule("cooperatives.delete_cooperative")
+def delete_cooperative(user, cooperative) -> Decision:
+    return head_office_only(user, cooperative)
+
+
+@rule("programmes.manage")
+def manage_programmes(user, obj) -> Decision:
+    return head_office_only(user, obj)
+
+
+@rule("core.view_statistics")
+def view_statistics(user, obj) -> Decision:
+    if statistics_scope(user) is None:
+        return deny(_("Your role does not give access to statistics."))
+    return ALLOW
+
+
+def _cooperative_of(obj):
+    """The cooperative a record hangs off (itself for a cooperative)."""
+    from mourafaka.cooperatives.models import Cooperative
+
+    if obj is None or isinstance(obj, Cooperative):
+        return obj
+    return getattr(obj, "cooperative", None)
+
+
+def manages_cooperative_content(user, obj) -> Decision:
+    """Members and documents: head office, the delegate of the province, the cooperative itself."""
+    if role_of(user) == Role.COOPERATIVE:
+        cooperative = _cooperative_of(obj)
+        if cooperative is not None and cooperative.pk == user.cooperative_id:
+            return ALLOW
+        return deny(READ_ONLY)
+    return manages_in_scope(user, _cooperative_of(obj))
+
+
+for _action in (
+    "cooperatives.add_member",
+    "cooperatives.change_member",
+    "cooperatives.add_document",
+    "cooperatives.delete_document",
+):
+    RULES[_action] = manages_cooperative_content
+
+
+@rule("cooperatives.import")
+def import_registry(user, obj) -> Decision:
+    """Head office imports anywhere; a delegate imports rows of its delegation only (checked per row)."""
+    return manages_in_scope(user, None)
+
+
+@rule("cooperatives.review_duplicates")
+def review_duplicates(user, obj) -> Decision:
+    return manages_in_scope(
+        user, _cooperative_of(obj) if obj is not None and not hasattr(obj, "kind") else None
+    )
+
+
+@rule("cooperatives.export_personal_data")
+def export_personal_data(user, obj) -> Decision:
+    if role_of(user) in NATIONAL_ROLES or role_of(user) == Role.DELEGATE:
+        return ALLOW
+    return deny(_("Your role does not give access to personal data."))
+
+
+# ---------------------------------------------------------------------------
+# Personal data (law 09-08): which roles see national ID numbers and phone numbers in clear.
+
+SEES_CIN = frozenset({Role.ADMIN, Role.MANAGER, Role.DELEGATE, Role.COOPERATIVE})
+SEES_PHONE = SEES_CIN | {Role.CONSULTANT, Role.TRAINER, Role.COACH}
+
+
+def sees_personal_field(user, field: str) -> bool:
+    """Whether `user` may read `field` ("cin", "phone", "birth_date") of the records they can see."""
+    role = role_of(user)
+    if field == "cin":
+        return role in SEES_CIN
+    if field in ("phone", "birth_date"):
+        return role in SEES_PHONE
+    return True
+
+
+# ---------------------------------------------------------------------------
+# Calls for applications
+
+
+@rule("calls.manage")
+def manage_calls(user, obj) -> Decision:
+    """Calls, eligibility runs, reviewer assignment, rankings and decisions belong to head office."""
+    return head_office_only(user, obj)
+
+
+@rule("calls.apply")
+def apply_to_call(user, cooperative) -> Decision:
+    """A cooperative applies through its representative, or staff apply on its behalf."""
+    if role_of(user) == Role.COOPERATIVE:
+        if cooperative is not None and cooperative.pk == user.cooperative_id:
+            return ALLOW
+        return deny(_("You can only apply for your own cooperative."))
+    return manages_in_scope(user, cooperative)
+
+
+@rule("calls.review")
+def review_applications(user, obj) -> Decision:
+    if role_of(user) in (Role.JUROR, Role.MANAGER, Role.ADMIN):
+        return ALLOW
+    return deny(_("Only jury and committee members score applications."))
+
+
+@rule("calls.view_ranking")
+def view_ranking(user, obj) -> Decision:
+    """Head office reads whole rankings; a delegate reads the entries of its provinces."""
+    if role_of(user) in NATIONAL_ROLES or role_of(user) == Role.DELEGATE:
+        return ALLOW
+    return deny(_("Rankings are read by head office and the regional delegates."))

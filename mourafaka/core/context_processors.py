@@ -1,0 +1,29 @@
+from django.urls import reverse
+from django.utils.translation import get_language_bidi
+from django.utils.translation import gettext_lazy as _
+
+from mourafaka.accounts import policy
+from mourafaka.accounts.models import Role
+
+from .notifications import unread_count
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    items = []
+    if policy.is_active(user):
+        role = policy.role_of(user)
+        items.append((reverse("home"), _("Home")))
+        if role in (Role.ADMIN, Role.MANAGER, Role.DELEGATE) or role in policy.ASSIGNED_ROLES:
+            items.append((reverse("cooperatives:list"), _("Cooperatives")))
+        if role == Role.COOPERATIVE and user.cooperative_id:
+            items.append((reverse("cooperatives:detail", args=[user.cooperative_id]), _("My cooperative")))
+        items.append((reverse("programmes:list"), _("Programmes")))
+        items.append((reverse("calls:list"), _("Calls")))
+        if policy.check(user, "core.view_statistics"):
+            items.append((reverse("statistics"), _("Statistics")))
+        items.append((reverse("jobs:list"), _("My jobs")))
+        if user.is_staff:
+            items.append((reverse("admin:index"), _("Back office")))
+    unread = unread_count(user) if policy.is_active(user) else 0
+    return {"nav_items": items, "is_rtl": get_language_bidi(), "unread_notifications": unread}

@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from mourafaka.cooperatives.reference import load_registry_reference
+from mourafaka.territory.reference import load_territory
+
+
+class Command(BaseCommand):
+    help = "Load or refresh all reference data (territory, sectors, national programmes). Idempotent."
+
+    def handle(self, *args, **options):
+        counts = {**load_territory(), **load_registry_reference()}
+        self.stdout.write(
+            self.style.SUCCESS("Reference data: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+        )

@@ -1,0 +1,44 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from mourafaka.accounts import views as account_views
+from mourafaka.accounts.api import me
+from mourafaka.cooperatives.api import CooperativeViewSet
+from mourafaka.cooperatives.import_api import ImportRunViewSet
+from mourafaka.core import views as core_views
+from mourafaka.programmes.api import EditionViewSet, ProgrammeViewSet
+from mourafaka.territory.api import DelegationViewSet, ProvinceViewSet, RegionViewSet
+
+router = DefaultRouter()
+router.register("regions", RegionViewSet)
+router.register("provinces", ProvinceViewSet)
+router.register("delegations", DelegationViewSet)
+router.register("cooperatives", CooperativeViewSet)
+router.register("imports", ImportRunViewSet)
+router.register("programmes", ProgrammeViewSet)
+router.register("editions", EditionViewSet)
+
+admin.site.site_header = "Mourafaka"
+admin.site.site_title = "Mourafaka"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/setlang/", core_views.set_language, name="set_language"),
+    path("statistics/", core_views.statistics_page, name="statistics"),
+    path("notifications/", core_views.notification_list, name="notifications"),
+    path("accounts/me/", account_views.my_account, name="my_account"),
+    path("accounts/me/token/", account_views.renew_api_token, name="renew_api_token"),
+    path("accounts/", include("allauth.urls")),
+    path("cooperatives/", include("mourafaka.cooperatives.urls")),
+    path("programmes/", include("mourafaka.programmes.urls")),
+    path("calls/", include("mourafaka.calls.urls")),
+    path("jobs/", include("mourafaka.core.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/me/", me, name="api-me"),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
