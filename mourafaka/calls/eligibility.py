@@ -1,0 +1,230 @@
+"""Eligibility of an applicant: rules configured per call with parameters, each one explained.
+
+A call stores its rules as data: `[{"rule": "max_legal_age", "params": {"years": 4}}, …]`.
+`evaluate(facts, rules, at=…)` checks each rule at the stated date (the call's closing date) and
+returns, per rule, pass/fail, the values used and a sentence saying why, in French, Arabic and
+English. Nothing here reads the database or the clock.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+LANGUAGES = ("fr", "ar", "en")
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules know about an applicant, loaded once from the registry."""
+
+    registration_number: str = ""
+    creation_date: dt.date | None = None
+    activity_start_date: dt.date | None = None
+    members_total: int = 0
+    members_women: int = 0
+    members_youth: int = 0
+    legal_status_ok: bool = False
+    region_code: str = ""
+    earlier_programmes: frozenset = field(default_factory=frozenset)  # programme codes already benefited from
+
+
+@dataclass(frozen=True)
+class Outcome:
+    rule: str
+    passed: bool
+    values: dict
+    messages: dict  # language → sentence
+
+    def as_dict(self) -> dict:
+        return {"rule": self.rule, "passed": self.passed, "values": self.values, "messages": self.messages}
+
+
+@dataclass(frozen=True)
+class Report:
+    eligible: bool
+    outcomes: tuple[Outcome, ...]
+    at: dt.date
+
+    def as_dict(self) -> dict:
+        return {
+            "eligible": self.eligible,
+            "at": self.at.isoformat(),
+            "outcomes": [outcome.as_dict() for outcome in self.outcomes],
+        }
+
+
+class UnknownRule(ValueError):
+    pass
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same calendar day `years` earlier (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def full_years(start: dt.date, end: dt.date) -> int:
+    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+
+
+def _say(message, values: dict) -> dict:
+    sentences = {}
+    for language in LANGUAGES:
+        with translation.override(language):
+            sentences[language] = str(message) % values
+    return sentences
+
+
+def _outcome(rule: str, passed: bool, message, values: dict) -> Outcome:
+    shown = {key: value.isoformat() if isinstance(value, dt.date) else value for key, value in values.items()}
+    return Outcome(rule=rule, passed=passed, values=shown, messages=_say(message, shown))
+
+
+RuleFunction = Callable[[Facts, dict, dt.date], Outcome]
+RULES: dict[str, RuleFunction] = {}
+LABELS = {}
+
+
+def rule(code: str, label):
+    def register(function: RuleFunction) -> RuleFunction:
+        RULES[code] = function
+        LABELS[code] = label
+        return function
+
+    return register
+
+
+@rule("max_legal_age", _("Legal existence of at most N years"))
+def max_legal_age(facts: Facts, params: dict, at: dt.date) -> Outcome:
+    years = int(params.get("years", 4))
+    if facts.creation_date is None:
+        return _outcome("max_legal_age", False, _("No legal creation date is recorded."), {})
+    age = full_years(facts.creation_date, at)
+    passed = facts.creation_date >= years_before(at, years) and facts.creation_date <= at
+    values = {"created": facts.creation_date, "at": at, "age": age, "years": years}
+    if passed:
+        message = _(
+            "Created on %(created)s: %(age)s full year(s) of legal existence on %(at)s, within the limit of %(years)s."
+        )
+    else:
+        message = _("Created on %(created)s: more than %(years)s years of legal existence on %(at)s.")
+    return _outcome("max_legal_age", passed, message, values)
+
+
+@rule("min_activity", _("At least N years of activity"))
+def min_activity(facts: Facts, params: dict, at: dt.date) -> Outcome:
+    years = int(params.get("years", 1))
+    if facts.activity_start_date is None:
+        return _outcome("min_activity", False, _("No start of activity is recorded."), {})
+    passed = facts.activity_start_date <= years_before(at, years)
+    values = {"started": facts.activity_start_date, "at": at, "years": years}
+    if passed:
+        message = _("Activity started on %(started)s: at least %(years)s year(s) of activity on %(at)s.")
+    else:
+        message = _("Activity started on %(started)s: less than %(years)s year(s) of activity on %(at)s.")
+    return _outcome("min_activity", passed, message, values)
+
+
+@rule("min_members", _("At least N members"))
+def min_members(facts: Facts, params: dict, at: dt.date) -> Outcome:
+    minimum = int(params.get("count", 5))
+    passed = facts.members_total >= minimum
+    values = {"members": facts.members_total, "minimum": minimum}
+    if passed:
+        message = _("%(members)s members, at least the %(minimum)s required.")
+    else:
+        message = _("%(members)s members, fewer than the %(minimum)s required.")
+    return _outcome("min_members", passed, message, values)
+
+
+@rule("legal_status_ok", _("Legal status in good standing"))
+def legal_status_ok(facts: Facts, params: dict, at: dt.date) -> Outcome:
+    if facts.legal_status_ok:
+        return _outcome("legal_status_ok", True, _("The legal status is in good standing."), {})
+    return _outcome("legal_status_ok", False, _("The legal status is not in good standing."), {})
+
+
+@rule("region_in_call", _("Located in one of the call's regions"))
+def region_in_call(facts: Facts, params: dict, at: dt.date) -> Outcome:
+    regions = sorted(params.get("regions", []))
+    passed = facts.region_code in regions
+    values = {"region": facts.region_code, "regions": ", ".join(regions)}
+    if passed:
+        message = _("Region %(region)s is one of the call's regions (%(regions)s).")
+    else:
+        message = _("Region %(region)s is not among the call's regions (%(regions)s).")
+    return _outcome("region_in_call", passed, message, values)
+
+
+@rule("not_previous_beneficiary", _("Not already a beneficiary of the programme"))
+def not_previous_beneficiary(facts: Facts, params: dict, at: dt.date) -> Outcome:
+    programme = params.get("programme", "")
+    passed = programme not in facts.earlier_programmes
+    values = {"programme": programme}
+    if passed:
+        message = _("Not a beneficiary of an earlier edition of %(programme)s.")
+    else:
+        message = _("Already a beneficiary of an earlier edition of %(programme)s.")
+    return _outcome("not_previous_beneficiary", passed, message, values)
+
+
+def _share_rule(code: str, count_attr: str, passed_message, failed_message):
+    def check(facts: Facts, params: dict, at: dt.date) -> Outcome:
+        share = float(params.get("min_share", 0.5))
+        count = getattr(facts, count_attr)
+        passed = facts.members_total > 0 and count >= share * facts.members_total
+        values = {"count": count, "members": facts.members_total, "share": round(share * 100)}
+        return _outcome(code, passed, passed_message if passed else failed_message, values)
+
+    return check
+
+
+rule("women_led", _("Women-led"))(
+    _share_rule(
+        "women_led",
+        "members_women",
+        _("%(count)s women among %(members)s members: at least %(share)s %% — women-led."),
+        _("%(count)s women among %(members)s members: below %(share)s %% — not women-led."),
+    )
+)
+rule("youth_led", _("Youth-led"))(
+    _share_rule(
+        "youth_led",
+        "members_youth",
+        _("%(count)s young members among %(members)s: at least %(share)s %% — youth-led."),
+        _("%(count)s young members among %(members)s: below %(share)s %% — not youth-led."),
+    )
+)
+
+
+def check_rules(rules: Sequence[dict]) -> None:
+    for entry in rules:
+        if entry.get("rule") not in RULES:
+            raise UnknownRule(entry.get("rule"))
+
+
+def evaluate(facts: Facts, rules: Sequence[dict], *, at: dt.date) -> Report:
+    """Check every configured rule at date `at`; eligible when all pass."""
+    check_rules(rules)
+    outcomes = tuple(RULES[entry["rule"]](facts, entry.get("params", {}), at) for entry in rules)
+    return Report(eligible=all(outcome.passed for outcome in outcomes), outcomes=outcomes, at=at)
+
+
+def default_rules(*, regions: Sequence[str], programme: str, prize: str | None = None) -> list[dict]:
+    """The Mourafaka defaults (tranche 4), plus women-led or youth-led for the prizes."""
+    rules = [
+        {"rule": "max_legal_age", "params": {"years": 4}},
+        {"rule": "min_activity", "params": {"years": 1}},
+        {"rule": "min_members", "params": {"count": 5}},
+        {"rule": "legal_status_ok", "params": {}},
+        {"rule": "region_in_call", "params": {"regions": sorted(regions)}},
+        {"rule": "not_previous_beneficiary", "params": {"programme": programme}},
+    ]
+    if prize in ("women_led", "youth_led"):
+        rules.append({"rule": prize, "params": {"min_share": 0.5}})
+    return rules
