@@ -2,6 +2,7 @@ import csv
 import io
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -75,6 +76,7 @@ def test_the_preview_explains_each_problem_in_the_users_language(
     client_for, django_capture_on_commit_callbacks
 ):
     client = client_for("manager")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     run = upload(client, django_capture_on_commit_callbacks, BAD)
     page = client.get(
         reverse("cooperatives:imports:detail", args=[run.pk]) + "?show=refused", HTTP_ACCEPT_LANGUAGE="en"
@@ -112,7 +114,9 @@ def test_the_progress_partial_polls_while_working_and_reloads_when_done(
 
 
 def test_a_file_that_is_not_a_spreadsheet_is_refused_with_a_message(client_for):
-    response = client_for("manager").post(
+    client = client_for("manager")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(
         reverse("cooperatives:imports:list"),
         {"kind": "members", "file": SimpleUploadedFile("photo.png", b"\x89PNG\r\n")},
         HTTP_ACCEPT_LANGUAGE="en",
@@ -188,6 +192,7 @@ def test_confirming_twice_is_refused_with_a_reason(client_for, django_capture_on
     run = upload(client, django_capture_on_commit_callbacks, GOOD)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("cooperatives:imports:commit", args=[run.pk]))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.post(
         reverse("cooperatives:imports:commit", args=[run.pk]), follow=True, HTTP_ACCEPT_LANGUAGE="en"
     )

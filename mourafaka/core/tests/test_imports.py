@@ -2,6 +2,7 @@ import csv
 import io
 
 import pytest
+from django.utils import translation
 from auditlog.models import LogEntry
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,6 +16,13 @@ from mourafaka.core.models import ImportRun
 pytestmark = pytest.mark.django_db
 
 MEMBER_HEADER = [column.name for column in MemberImporter.columns]
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """The assertions read the English source messages."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

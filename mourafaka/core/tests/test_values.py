@@ -14,6 +14,13 @@ PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31))
 
 
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """The assertions read the English source messages."""
+    with translation.override("en"):
+        yield
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
