@@ -2,10 +2,10 @@ import csv
 import io
 
 import pytest
-from django.utils import translation
 from auditlog.models import LogEntry
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from mourafaka.cooperatives.importers import MemberImporter
