@@ -53,3 +53,19 @@ def test_a_coach_on_a_phone_reaches_an_assigned_cooperative(browser, live_server
     assert page.locator("a:has-text('Modifier')").count() == 0
     page.screenshot(path="e2e-artifacts/coach-phone.png", full_page=True)
     context.close()
+
+
+def test_the_demo_representative_applies_to_the_open_call_on_a_phone(browser, live_server, demo_world):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    sign_in(page, live_server.url, "cooperative@demo.mourafaka.ma")
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/calls/")
+    page.click("text=Moazara – appel à projets des coopératives")
+    page.click("a.button.primary:has-text('Postuler')")
+    page.fill("textarea[name=project_summary]", "Camion frigorifique pour livrer les sardines")
+    page.click("form.stacked button[type=submit].primary")
+    page.wait_for_selector("text=Camion frigorifique pour livrer les sardines")
+    assert "/calls/applications/" in page.url
+    page.screenshot(path="e2e-artifacts/representative-applies-phone.png", full_page=True)
+    context.close()

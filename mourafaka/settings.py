@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "mourafaka.cooperatives",
     "mourafaka.programmes",
     "mourafaka.calls",
+    "mourafaka.diagnostics",
 ]
 
 MIDDLEWARE = [
@@ -233,6 +234,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"RankingStatusEnum": "mourafaka.calls.models.RankingVersion.Status"},
 }
 
 # Content-Security-Policy: everything is served by the platform itself (no CDN).

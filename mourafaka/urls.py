@@ -5,9 +5,12 @@ from rest_framework.routers import DefaultRouter
 
 from mourafaka.accounts import views as account_views
 from mourafaka.accounts.api import me
+from mourafaka.calls.api import AppealViewSet, ApplicationViewSet, CallViewSet, RankingVersionViewSet
 from mourafaka.cooperatives.api import CooperativeViewSet
 from mourafaka.cooperatives.import_api import ImportRunViewSet
+from mourafaka.cooperatives.member_api import DocumentViewSet, DuplicateViewSet, MemberViewSet
 from mourafaka.core import views as core_views
+from mourafaka.diagnostics.api import DiagnosticViewSet, TemplateViewSet
 from mourafaka.programmes.api import EditionViewSet, ProgrammeViewSet
 from mourafaka.territory.api import DelegationViewSet, ProvinceViewSet, RegionViewSet
 
@@ -17,8 +20,17 @@ router.register("provinces", ProvinceViewSet)
 router.register("delegations", DelegationViewSet)
 router.register("cooperatives", CooperativeViewSet)
 router.register("imports", ImportRunViewSet)
+router.register("members", MemberViewSet)
+router.register("documents", DocumentViewSet, basename="api-document")
+router.register("duplicates", DuplicateViewSet)
 router.register("programmes", ProgrammeViewSet)
 router.register("editions", EditionViewSet)
+router.register("calls", CallViewSet)
+router.register("applications", ApplicationViewSet)
+router.register("rankings", RankingVersionViewSet)
+router.register("appeals", AppealViewSet)
+router.register("questionnaire-templates", TemplateViewSet)
+router.register("diagnostics", DiagnosticViewSet)
 
 admin.site.site_header = "Mourafaka"
 admin.site.site_title = "Mourafaka"
@@ -35,6 +47,7 @@ urlpatterns = [
     path("cooperatives/", include("mourafaka.cooperatives.urls")),
     path("programmes/", include("mourafaka.programmes.urls")),
     path("calls/", include("mourafaka.calls.urls")),
+    path("diagnostics/", include("mourafaka.diagnostics.urls")),
     path("jobs/", include("mourafaka.core.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/me/", me, name="api-me"),

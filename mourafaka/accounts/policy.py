@@ -89,18 +89,24 @@ def scope_filter(user, *, province_path: str | None, cooperative_path: str | Non
     return NOTHING
 
 
+#: Extra conditions some models add to the scope of a role: {model label: function(user) -> Q}.
+SCOPE_REFINEMENTS: dict[str, Callable[[Any], Q]] = {}
+
+
 def visible(user, queryset: QuerySet) -> QuerySet:
     model = queryset.model
     if getattr(model, "SCOPE_SHARED", False):
         # Shared configuration (programmes, editions…): any signed-in user reads it.
         return queryset if is_active(user) else queryset.none()
-    return queryset.filter(
+    queryset = queryset.filter(
         scope_filter(
             user,
             province_path=getattr(model, "SCOPE_PROVINCE", None),
             cooperative_path=getattr(model, "SCOPE_COOPERATIVE", None),
         )
     )
+    refine = SCOPE_REFINEMENTS.get(model._meta.label)
+    return queryset.filter(refine(user)) if refine else queryset
 
 
 def can_see(user, obj) -> bool:
@@ -298,3 +304,58 @@ def view_ranking(user, obj) -> Decision:
     if role_of(user) in NATIONAL_ROLES or role_of(user) == Role.DELEGATE:
         return ALLOW
     return deny(_("Rankings are read by head office and the regional delegates."))
+
+
+# ---------------------------------------------------------------------------
+# Strategic diagnostics: the assigned consultant fills, the delegate of the province validates
+# or returns, head office sees all, the cooperative sees its validated diagnostic, others nothing.
+
+
+def diagnostic_scope(user, prefix: str = "") -> Q:
+    """What narrows the usual scope for diagnostics (`prefix` reaches a diagnostic from a related model)."""
+    role = role_of(user)
+    if role == Role.CONSULTANT:
+        return Q(**{f"{prefix}consultant": user})
+    if role == Role.COOPERATIVE:
+        return Q(**{f"{prefix}status": "validated"})
+    if role in ASSIGNED_ROLES:
+        return NOTHING
+    return Q()
+
+
+SCOPE_REFINEMENTS["diagnostics.Diagnostic"] = diagnostic_scope
+SCOPE_REFINEMENTS["diagnostics.Answer"] = lambda user: diagnostic_scope(user, "diagnostic__")
+
+
+@rule("diagnostics.view")
+def view_diagnostic(user, diagnostic) -> Decision:
+    if diagnostic is None or can_see(user, diagnostic):
+        return ALLOW
+    return deny(_("This diagnostic is outside your scope."))
+
+
+@rule("diagnostics.start")
+def start_diagnostic(user, enrolment) -> Decision:
+    """Head office or the delegate of the province opens a diagnostic and assigns its consultant."""
+    role = role_of(user)
+    if role in NATIONAL_ROLES:
+        return ALLOW
+    if role == Role.DELEGATE:
+        if enrolment is None or can_see(user, enrolment):
+            return ALLOW
+        return deny(_("This record is outside your delegation."))
+    return deny(_("Only head office and the regional delegates assign diagnostics."))
+
+
+@rule("diagnostics.fill")
+def fill_diagnostic(user, diagnostic) -> Decision:
+    if role_of(user) == Role.CONSULTANT and diagnostic is not None and diagnostic.consultant_id == user.pk:
+        return ALLOW
+    return deny(_("Only the consultant assigned to this diagnostic fills it in."))
+
+
+@rule("diagnostics.validate")
+def validate_diagnostic(user, diagnostic) -> Decision:
+    if role_of(user) == Role.DELEGATE and diagnostic is not None and can_see(user, diagnostic):
+        return ALLOW
+    return deny(_("Only the delegate of the province validates or returns a diagnostic."))

@@ -9,7 +9,7 @@ class CallsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from . import models
+        from . import models, timeline_sources  # noqa: F401  (registers the timeline sources)
 
         auditlog.register(models.Call, m2m_fields={"regions"})
         auditlog.register(models.CallQuota)

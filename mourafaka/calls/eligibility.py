@@ -72,12 +72,21 @@ def full_years(start: dt.date, end: dt.date) -> int:
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
 
 
+def _template(message, language: str) -> str:
+    """The sentence in `language`, read from the catalogues without activating the language (the
+    evaluation of 10,000 applications × 6 rules × 3 languages would spend seconds switching)."""
+    msgid = message._args[0] if hasattr(message, "_args") else str(message)
+    key = (msgid, language)
+    if key not in _TEMPLATES:
+        _TEMPLATES[key] = translation.trans_real.translation(language).gettext(msgid)
+    return _TEMPLATES[key]
+
+
+_TEMPLATES: dict[tuple[str, str], str] = {}
+
+
 def _say(message, values: dict) -> dict:
-    sentences = {}
-    for language in LANGUAGES:
-        with translation.override(language):
-            sentences[language] = str(message) % values
-    return sentences
+    return {language: _template(message, language) % values for language in LANGUAGES}
 
 
 def _outcome(rule: str, passed: bool, message, values: dict) -> Outcome:
@@ -85,21 +94,41 @@ def _outcome(rule: str, passed: bool, message, values: dict) -> Outcome:
     return Outcome(rule=rule, passed=passed, values=shown, messages=_say(message, shown))
 
 
+@dataclass(frozen=True)
+class Param:
+    """A parameter a rule takes, so that set-up pages and the API can offer it without knowing the rule.
+
+    kind: "integer" (a count of years, of members…), "share" (0 to 1), "text", or "call_regions"
+    (filled from the call's regions, never typed).
+    """
+
+    name: str
+    kind: str
+    label: object
+    default: object = None
+
+
 RuleFunction = Callable[[Facts, dict, dt.date], Outcome]
 RULES: dict[str, RuleFunction] = {}
 LABELS = {}
+PARAMETERS: dict[str, tuple[Param, ...]] = {}
 
 
-def rule(code: str, label):
+def rule(code: str, label, params: Sequence[Param] = ()):
     def register(function: RuleFunction) -> RuleFunction:
         RULES[code] = function
         LABELS[code] = label
+        PARAMETERS[code] = tuple(params)
         return function
 
     return register
 
 
-@rule("max_legal_age", _("Legal existence of at most N years"))
+@rule(
+    "max_legal_age",
+    _("Legal existence of at most N years"),
+    [Param("years", "integer", _("Maximum years of legal existence"), 4)],
+)
 def max_legal_age(facts: Facts, params: dict, at: dt.date) -> Outcome:
     years = int(params.get("years", 4))
     if facts.creation_date is None:
@@ -116,7 +145,11 @@ def max_legal_age(facts: Facts, params: dict, at: dt.date) -> Outcome:
     return _outcome("max_legal_age", passed, message, values)
 
 
-@rule("min_activity", _("At least N years of activity"))
+@rule(
+    "min_activity",
+    _("At least N years of activity"),
+    [Param("years", "integer", _("Minimum years of activity"), 1)],
+)
 def min_activity(facts: Facts, params: dict, at: dt.date) -> Outcome:
     years = int(params.get("years", 1))
     if facts.activity_start_date is None:
@@ -130,7 +163,7 @@ def min_activity(facts: Facts, params: dict, at: dt.date) -> Outcome:
     return _outcome("min_activity", passed, message, values)
 
 
-@rule("min_members", _("At least N members"))
+@rule("min_members", _("At least N members"), [Param("count", "integer", _("Minimum number of members"), 5)])
 def min_members(facts: Facts, params: dict, at: dt.date) -> Outcome:
     minimum = int(params.get("count", 5))
     passed = facts.members_total >= minimum
@@ -149,7 +182,11 @@ def legal_status_ok(facts: Facts, params: dict, at: dt.date) -> Outcome:
     return _outcome("legal_status_ok", False, _("The legal status is not in good standing."), {})
 
 
-@rule("region_in_call", _("Located in one of the call's regions"))
+@rule(
+    "region_in_call",
+    _("Located in one of the call's regions"),
+    [Param("regions", "call_regions", _("Regions of the call"), ())],
+)
 def region_in_call(facts: Facts, params: dict, at: dt.date) -> Outcome:
     regions = sorted(params.get("regions", []))
     passed = facts.region_code in regions
@@ -161,7 +198,11 @@ def region_in_call(facts: Facts, params: dict, at: dt.date) -> Outcome:
     return _outcome("region_in_call", passed, message, values)
 
 
-@rule("not_previous_beneficiary", _("Not already a beneficiary of the programme"))
+@rule(
+    "not_previous_beneficiary",
+    _("Not already a beneficiary of the programme"),
+    [Param("programme", "text", _("Programme code"), "")],
+)
 def not_previous_beneficiary(facts: Facts, params: dict, at: dt.date) -> Outcome:
     programme = params.get("programme", "")
     passed = programme not in facts.earlier_programmes
@@ -184,7 +225,9 @@ def _share_rule(code: str, count_attr: str, passed_message, failed_message):
     return check
 
 
-rule("women_led", _("Women-led"))(
+SHARE = Param("min_share", "share", _("Minimum share of members (0 to 1)"), 0.5)
+
+rule("women_led", _("Women-led"), [SHARE])(
     _share_rule(
         "women_led",
         "members_women",
@@ -192,7 +235,7 @@ rule("women_led", _("Women-led"))(
         _("%(count)s women among %(members)s members: below %(share)s %% — not women-led."),
     )
 )
-rule("youth_led", _("Youth-led"))(
+rule("youth_led", _("Youth-led"), [SHARE])(
     _share_rule(
         "youth_led",
         "members_youth",

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import fmean, pstdev
+from typing import NamedTuple
 
 COMPARE_DECIMALS = 9
 
@@ -58,8 +59,7 @@ class Criterion:
         return min(1.0, max(0.0, (value - self.scale_min) / span)) if span else 0.0
 
 
-@dataclass(frozen=True)
-class Review:
+class Review(NamedTuple):  # a tuple: 90,000 of them are built for a national ranking
     reviewer: int | str
     criterion: str
     value: float

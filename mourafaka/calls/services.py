@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, FloatField, Max
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +24,7 @@ from mourafaka.core.notifications import notify
 from mourafaka.programmes.models import Enrolment
 
 from . import eligibility, ranking
+from .bulk import bulk_insert
 from .models import (
     Appeal,
     Application,
@@ -87,6 +89,129 @@ def set_up_call(*, call: Call, regions, by, default_grid: bool = True) -> Call:
                 call=call, code=code, name_fr=name_fr, name_ar=name_ar, kind=kind, source=source,
                 weight=Decimal(weight), scale_min=0, scale_max=4 if kind == "reviewed" else 1, order=order,
             )  # fmt: skip
+    return call
+
+
+def _clean_rules(rules: list[dict], *, region_codes: list[str], programme: str) -> list[dict]:
+    """Check each configured rule against the engine's registry; fill the parameters the call implies."""
+    cleaned = []
+    for entry in rules:
+        code = entry.get("rule")
+        if code not in eligibility.RULES:
+            _refuse(_("Unknown eligibility rule: %(rule)s."), rule=code)
+        given = entry.get("params") or {}
+        params = {}
+        for param in eligibility.PARAMETERS[code]:
+            value = given.get(param.name, param.default)
+            if param.kind == "call_regions":
+                value = sorted(region_codes)
+            elif param.kind == "integer":
+                try:
+                    value = int(value)
+                except (TypeError, ValueError):
+                    value = -1
+                if value < 0:
+                    _refuse(_("%(label)s must be a whole number, zero or more."), label=param.label)
+            elif param.kind == "share":
+                try:
+                    value = float(value)
+                except (TypeError, ValueError):
+                    value = -1.0
+                if not 0 <= value <= 1:
+                    _refuse(_("%(label)s must be between 0 and 1."), label=param.label)
+            elif param.kind == "text":
+                value = str(value or "").strip() or (programme if param.name == "programme" else "")
+            params[param.name] = value
+        cleaned.append({"rule": code, "params": params})
+    return cleaned
+
+
+def _save_grid(call: Call, criteria: list[dict]) -> None:
+    """Replace the call's scoring grid by `criteria` (dicts of Criterion fields), keyed on the code."""
+    existing = {criterion.code: criterion for criterion in call.criteria.all()}
+    kept = set()
+    for order, values in enumerate(criteria):
+        code = values.get("code")
+        if code in kept:
+            _refuse(_("Two criteria have the code %(code)s."), code=code)
+        kept.add(code)
+        criterion = existing.get(code) or Criterion(call=call, code=code)
+        for name, value in values.items():
+            if name != "code":
+                setattr(criterion, name, value)
+        if "order" not in values:
+            criterion.order = order
+        if criterion.kind == Criterion.Kind.REVIEWED:
+            criterion.source = ""
+        criterion.full_clean(exclude=["call"])
+        criterion.save()
+    removed = [criterion for code, criterion in existing.items() if code not in kept]
+    if Score.objects.filter(criterion__in=removed).exists():
+        _refuse(_("A criterion that reviewers already scored cannot be removed."))
+    Criterion.objects.filter(pk__in=[criterion.pk for criterion in removed]).delete()
+    check_grid(call)
+
+
+def _save_quotas(call: Call, regions, places: dict) -> None:
+    """One quota per region of the call: `places` maps a region to its places (else the edition's)."""
+    region_ids = {region.pk for region in regions}
+    for region, count in places.items():
+        if region.pk not in region_ids:
+            _refuse(_("The region %(region)s is not open in this call."), region=region.name)
+        if count is None or int(count) < 0:
+            _refuse(_("The quota of %(region)s cannot be below zero."), region=region.name)
+    edition_quotas = dict(call.edition.quotas.values_list("region_id", "places"))
+    given = {region.pk: int(count) for region, count in places.items()}
+    call.quotas.exclude(region_id__in=region_ids).delete()
+    for region in regions:
+        quota, created = CallQuota.objects.get_or_create(
+            call=call,
+            region=region,
+            defaults={"places": given.get(region.pk, edition_quotas.get(region.pk, 0))},
+        )
+        if not created and region.pk in given and quota.places != given[region.pk]:
+            quota.places = given[region.pk]
+            quota.save(update_fields=["places"])
+
+
+@transaction.atomic
+def configure_call(
+    *, call: Call, regions, by, rules: list[dict] | None = None, criteria: list[dict] | None = None,
+    quotas: dict | None = None,
+) -> Call:  # fmt: skip
+    """Create or change a call with its regions, eligibility rules, scoring grid and regional quotas:
+    everything is saved, or nothing (any refusal rolls the whole set-up back).
+
+    `rules` is a list of {"rule", "params"}, `criteria` a list of Criterion field dicts, `quotas` maps
+    a region to its places; None keeps what is there (the defaults for a new call).
+    """
+    policy.require(by, "calls.manage")
+    regions = list(regions)
+    if not regions and call.phase_id:
+        regions = list(call.phase.regions.all())
+    if call.pk is not None:
+        stored = Call.objects.select_for_update().get(pk=call.pk)
+        if timezone.now() >= stored.closes_at:
+            _refuse(_("This call is closed: its settings can no longer change."))
+    if not regions:
+        _refuse(_("Choose at least one region."))
+    if call.phase_id and call.phase.edition_id != call.edition_id:
+        _refuse(_("This phase belongs to another edition."))
+    if call.pk is None:
+        set_up_call(call=call, regions=regions, by=by, default_grid=criteria is None)
+    else:
+        call.full_clean()
+        call.save()
+        call.regions.set(regions)
+    codes = [region.code for region in regions]
+    programme = call.edition.programme.code
+    call.eligibility_rules = _clean_rules(
+        call.eligibility_rules if rules is None else rules, region_codes=codes, programme=programme
+    )
+    call.save(update_fields=["eligibility_rules"])
+    if criteria is not None:
+        _save_grid(call, criteria)
+    _save_quotas(call, regions, quotas or {})
     return call
 
 
@@ -213,8 +338,11 @@ def run_eligibility(*, call: Call, by, at: dt.date | None = None) -> dict:
                 evaluated_by=by,
             )  # fmt: skip
         )
-    EligibilityCheck.objects.bulk_create(checks, batch_size=1000)
-    Application.objects.bulk_update(applications, ["eligible"], batch_size=1000)
+    bulk_insert(checks)
+    for outcome in (True, False):  # two UPDATEs per batch instead of one CASE per application
+        ids = [application.pk for application in applications if application.eligible is outcome]
+        for start in range(0, len(ids), 5000):
+            Application.objects.filter(pk__in=ids[start : start + 5000]).update(eligible=outcome)
     eligible = sum(1 for application in applications if application.eligible)
     return {
         "evaluated": len(applications),
@@ -391,30 +519,29 @@ def review_progress(call: Call) -> list[dict]:
 # Ranking
 
 
-def _computed_value(
-    source: str, cooperative: Cooperative, registry: RegistrySettings, programmes: set
-) -> float:
-    women = is_women_led(
-        members_women=cooperative.members_women, members_total=cooperative.members_total, settings=registry
-    )
-    youth = is_youth_led(
-        members_youth=cooperative.members_youth, members_total=cooperative.members_total, settings=registry
-    )
-    values = {
+def _computed_flags(row: dict, registry: RegistrySettings, in_programme: bool) -> dict:
+    """Each data source of a computed criterion, true or false, from a cooperative's registry figures."""
+    women = is_women_led(members_women=row["women"], members_total=row["members"], settings=registry)
+    youth = is_youth_led(members_youth=row["youth"], members_total=row["members"], settings=registry)
+    return {
         Criterion.Source.WOMEN_LED: women,
         Criterion.Source.YOUTH_LED: youth,
         Criterion.Source.WOMEN_OR_YOUTH_LED: women or youth,
-        Criterion.Source.NATIONAL_PROGRAMME: bool(programmes),
-        Criterion.Source.LEGAL_STATUS: cooperative.legal_status_ok,
-        Criterion.Source.RURAL: cooperative.rural,
+        Criterion.Source.NATIONAL_PROGRAMME: in_programme,
+        Criterion.Source.LEGAL_STATUS: row["legal_status_ok"],
+        Criterion.Source.RURAL: row["rural"],
     }
-    return 1.0 if values[source] else 0.0
+
+
+def _review_order(review: ranking.Review):
+    return review.criterion, review.reviewer
 
 
 def ranking_inputs(
     call: Call,
 ) -> tuple[list[ranking.Candidate], list[ranking.Criterion], ranking.Rules, dict]:
-    """Load everything the ranking needs in a fixed number of queries, as plain data."""
+    """Load everything the ranking needs in a fixed number of queries, as plain data (no model
+    instances: 10,000 applications must rank in well under two seconds)."""
     criteria = list(call.criteria.all())
     grid = [
         ranking.Criterion(
@@ -426,41 +553,45 @@ def ranking_inputs(
         )  # fmt: skip
         for c in criteria
     ]
-    applications = list(
-        Application.objects.filter(call=call, status=Application.Status.SUBMITTED)
-        .select_related("cooperative__region")
-        .prefetch_related("cooperative__national_programmes")
+    computed_criteria = [(c.code, c.source) for c in criteria if c.kind == Criterion.Kind.COMPUTED]
+    submitted = Application.objects.filter(call=call, status=Application.Status.SUBMITTED)
+    rows = submitted.values(
+        "pk", "submitted_at", "eligible", "cooperative_id", number=F("cooperative__registration_number"),
+        region=F("cooperative__region__code"), members=F("cooperative__members_total"),
+        women=F("cooperative__members_women"), youth=F("cooperative__members_youth"),
+        legal_status_ok=F("cooperative__legal_status_ok"), rural=F("cooperative__rural"),
+    )  # fmt: skip
+    in_programmes = set(
+        Cooperative.national_programmes.through.objects.filter(
+            cooperative__applications__in=submitted
+        ).values_list("cooperative_id", flat=True)
     )
     registry = RegistrySettings.current()
     reviews = defaultdict(list)
     conflicts = set(
         ConflictOfInterest.objects.filter(application__call=call).values_list("reviewer_id", "application_id")
     )
-    for application_id, reviewer_id, code, value in Score.objects.filter(application__call=call).values_list(
-        "application_id", "reviewer_id", "criterion__code", "value"
-    ):
+    codes = {c.pk: c.code for c in criteria}
+    for application_id, reviewer_id, criterion_id, value in Score.objects.filter(
+        application__call=call
+    ).values_list("application_id", "reviewer_id", "criterion_id", Cast("value", FloatField())):
         if (reviewer_id, application_id) not in conflicts:
             reviews[application_id].append(
-                ranking.Review(reviewer=reviewer_id, criterion=code, value=float(value))
+                ranking.Review(reviewer=reviewer_id, criterion=codes[criterion_id], value=value)
             )
     candidates = []
-    for application in applications:
-        cooperative = application.cooperative
-        programmes = {p.code for p in cooperative.national_programmes.all()}
-        computed = {
-            c.code: _computed_value(c.source, cooperative, registry, programmes)
-            for c in criteria
-            if c.kind == Criterion.Kind.COMPUTED
-        }
+    for row in rows:
+        flags = _computed_flags(row, registry, row["cooperative_id"] in in_programmes)
+        computed = {code: 1.0 if flags[source] else 0.0 for code, source in computed_criteria}
         candidates.append(
             ranking.Candidate(
-                application=application.pk,
-                registration_number=cooperative.registration_number,
-                region=cooperative.region.code,
-                submitted_at=application.submitted_at,
-                eligible=bool(application.eligible),
+                application=row["pk"],
+                registration_number=row["number"],
+                region=row["region"],
+                submitted_at=row["submitted_at"],
+                eligible=bool(row["eligible"]),
                 computed=computed,
-                reviews=tuple(sorted(reviews[application.pk], key=lambda r: (r.criterion, str(r.reviewer)))),
+                reviews=tuple(sorted(reviews[row["pk"]], key=_review_order)),
             )
         )
     quotas = {quota.region.code: quota.places for quota in call.quotas.select_related("region")}
@@ -483,7 +614,7 @@ def ranking_inputs(
                 "submitted_at": c.submitted_at.isoformat(),
                 "eligible": c.eligible,
                 "computed": c.computed,
-                "reviews": [r.__dict__ for r in c.reviews],
+                "reviews": [[r.reviewer, r.criterion, r.value] for r in c.reviews],
             }  # fmt: skip
             for c in sorted(candidates, key=lambda c: c.registration_number)
         ],
@@ -515,8 +646,10 @@ def compute_ranking(*, call: Call, by, reason: str = "") -> RankingVersion:
         created_by=by,
     )
     regions = {region.code: region.pk for region in call.regions.all()}
-    region_of = dict(Application.objects.filter(call=call).values_list("pk", "cooperative__region_id"))
-    RankingEntry.objects.bulk_create(
+    region_of = {}
+    if any(e.region not in regions for e in entries):  # a cooperative that moved out of the call's regions
+        region_of = dict(Application.objects.filter(call=call).values_list("pk", "cooperative__region_id"))
+    bulk_insert(
         [
             RankingEntry(
                 version=version,
@@ -530,8 +663,7 @@ def compute_ranking(*, call: Call, by, reason: str = "") -> RankingVersion:
                 scores=e.scores,
             )
             for e in entries
-        ],
-        batch_size=1000,
+        ]
     )
     return version
 
@@ -584,10 +716,18 @@ def _sync_enrolments(version: RankingVersion, by, *, reason: str) -> dict:
         enrolment.cooperative_id: enrolment
         for enrolment in Enrolment.objects.filter(edition=call.edition, application__call=call)
     }
+    # Already a beneficiary of the edition through another call (or a decision): nothing to add.
+    elsewhere = set(
+        Enrolment.objects.filter(edition=call.edition)
+        .exclude(pk__in=[enrolment.pk for enrolment in enrolments.values()])
+        .values_list("cooperative_id", flat=True)
+    )
     today = timezone.localdate()
     added = withdrawn = 0
     for cooperative_id, application in selected.items():
         enrolment = enrolments.get(cooperative_id)
+        if enrolment is None and cooperative_id in elsewhere:
+            continue
         if enrolment is None:
             Enrolment.objects.create(
                 edition=call.edition, cooperative_id=cooperative_id, application=application, started_on=today,

@@ -6,7 +6,9 @@ app_name = "calls"
 
 urlpatterns = [
     path("", views.call_list, name="list"),
+    path("new/", views.call_create, name="create"),
     path("<int:pk>/", views.call_detail, name="detail"),
+    path("<int:pk>/edit/", views.call_edit, name="edit"),
     path("<int:pk>/apply/", views.apply, name="apply"),
     path("<int:pk>/review/", views.review_list, name="review_list"),
     path("<int:pk>/<slug:action>/", views.call_action, name="action"),

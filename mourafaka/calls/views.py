@@ -13,11 +13,24 @@ from mourafaka.accounts.access import get_for_user
 from mourafaka.accounts.models import Role
 from mourafaka.cooperatives.models import Cooperative
 from mourafaka.core.audit import history_of
-from mourafaka.programmes.models import Edition, Enrolment
+from mourafaka.programmes.models import Edition, Enrolment, Phase
+from mourafaka.territory.models import Region
 
-from . import minutes, services
+from . import eligibility, minutes, services
 from .eligibility import LABELS
-from .forms import AppealDecisionForm, AppealForm, ApplicationForm, ConflictForm, ReviewersForm, WithdrawForm
+from .forms import (
+    AppealDecisionForm,
+    AppealForm,
+    ApplicationForm,
+    CallForm,
+    ConflictForm,
+    CriterionForm,
+    CriterionFormSet,
+    RegionsForm,
+    ReviewersForm,
+    RulesForm,
+    WithdrawForm,
+)
 from .models import (
     Appeal,
     Application,
@@ -55,7 +68,13 @@ def call_list(request):
                 "call_id", "pk"
             )
         )
-    return render(request, "calls/call_list.html", {"calls": calls, "mine": mine, "now": timezone.now()})
+    context = {
+        "calls": calls,
+        "mine": mine,
+        "now": timezone.now(),
+        "can_manage": policy.check(request.user, "calls.manage"),
+    }
+    return render(request, "calls/call_list.html", context)
 
 
 @login_required
@@ -86,6 +105,7 @@ def call_detail(request, pk):
         "counts": counts,
         "is_open": call.is_open(),
         "can_manage": can_manage,
+        "can_edit": can_manage and call.closes_at > timezone.now(),
         "can_apply": policy.check(request.user, "calls.apply", request.user.cooperative)
         if policy.role_of(request.user) == Role.COOPERATIVE
         else policy.check(request.user, "calls.apply"),
@@ -430,3 +450,102 @@ def withdraw(request, pk):
     else:
         messages.error(request, _("Give the reason for the withdrawal."))
     return redirect("calls:beneficiaries", pk=enrolment.edition_id)
+
+
+# ---------------------------------------------------------------------------
+# Set-up of a call by head office
+
+
+def _grid_initial(call: Call) -> list[dict]:
+    if call.pk:
+        criteria = call.criteria.all()
+        return [{name: getattr(c, name) for name in CriterionForm.Meta.fields} for c in criteria]
+    return [
+        {"code": code, "name_fr": name_fr, "name_ar": name_ar, "kind": kind, "source": source, "weight": weight,
+         "scale_min": 0, "scale_max": 4 if kind == Criterion.Kind.REVIEWED else 1}
+        for code, name_fr, name_ar, kind, source, weight in services.DEFAULT_GRID
+    ]  # fmt: skip
+
+
+def _regions_initial(call: Call, phase: Phase | None) -> dict:
+    if call.pk:
+        chosen = {region.code for region in call.regions.all()}
+        places = {quota.region.code: quota.places for quota in call.quotas.select_related("region")}
+    else:
+        chosen = {region.code for region in phase.regions.all()} if phase else set()
+        places = {}
+    if call.edition_id:
+        for region_code, count in call.edition.quotas.values_list("region__code", "places"):
+            places.setdefault(region_code, count)
+    initial = {f"open_{code}": True for code in chosen}
+    initial.update({f"places_{code}": count for code, count in places.items()})
+    return initial
+
+
+def _call_setup(request, call: Call, phase: Phase | None = None):
+    """One page for the whole set-up; saved through services.configure_call, all or nothing."""
+    regions = Region.objects.order_by("code")
+    default_rules = call.eligibility_rules or eligibility.default_rules(
+        regions=[region.code for region in (phase.regions.all() if phase else [])],
+        programme=call.edition.programme.code if call.edition_id else "",
+    )
+    data = request.POST if request.method == "POST" else None
+    form = CallForm(data, instance=call, prefix="call")
+    regions_form = RegionsForm(data, regions=regions, initial=_regions_initial(call, phase), prefix="regions")
+    rules_form = RulesForm(data, initial=RulesForm.initial_for(default_rules), prefix="rules")
+    grid = CriterionFormSet(data, initial=None if data else _grid_initial(call), prefix="grid")
+    forms_valid = request.method == "POST" and all(
+        [form.is_valid(), regions_form.is_valid(), rules_form.is_valid(), grid.is_valid()]
+    )
+    if forms_valid:
+        rows = [row for row in grid.forms if row.cleaned_data and not row.cleaned_data.get("DELETE")]
+        criteria = [{**row.values(), "order": order} for order, row in enumerate(rows)]
+        try:
+            saved = services.configure_call(
+                call=form.instance, regions=regions_form.chosen(), by=request.user, rules=rules_form.rules(),
+                criteria=criteria, quotas=regions_form.places(),
+            )  # fmt: skip
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    target = field if field in form.fields else None
+                    for message in errors:
+                        form.add_error(target, message)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(request, _("The call is saved."))
+            return redirect("calls:detail", pk=saved.pk)
+    context = {
+        "call": call,
+        "form": form,
+        "regions_form": regions_form,
+        "rules_form": rules_form,
+        "grid": grid,
+    }
+    return render(request, "calls/call_form.html", context, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def call_create(request):
+    policy.require(request.user, "calls.manage")
+    phase = (
+        Phase.objects.select_related("edition__programme").filter(pk=request.GET.get("phase") or 0).first()
+    )
+    edition = (
+        phase.edition
+        if phase
+        else Edition.objects.select_related("programme").filter(pk=request.GET.get("edition") or 0).first()
+    )
+    call = Call(edition=edition, phase=phase)
+    return _call_setup(request, call, phase)
+
+
+@login_required
+def call_edit(request, pk):
+    call = get_for_user(Call.objects.select_related("edition__programme", "phase"), request.user, pk=pk)
+    policy.require(request.user, "calls.manage")
+    if not call.closes_at > timezone.now():
+        messages.error(request, _("This call is closed: its settings can no longer change."))
+        return redirect("calls:detail", pk=call.pk)
+    return _call_setup(request, call, call.phase)

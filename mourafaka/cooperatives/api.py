@@ -7,8 +7,9 @@ from mourafaka.accounts import policy
 from mourafaka.accounts.models import Role
 from mourafaka.core.api import ScopedQuerysetMixin
 
+from .filters import PROGRAMME_STATUSES
 from .models import Cooperative, NationalProgramme
-from .queries import search_condition
+from .queries import leadership_condition, programme_status_condition, search_condition
 
 
 class CooperativeSerializer(serializers.ModelSerializer):
@@ -69,6 +70,19 @@ class CooperativeFilter(django_filters.FilterSet):
     national_programme = django_filters.ModelChoiceFilter(
         field_name="national_programmes", queryset=NationalProgramme.objects.all()
     )
+    women_led = django_filters.BooleanFilter(
+        method="filter_women_led",
+        label=_("Women-led (share of women at or above the office's threshold)"),
+    )
+    youth_led = django_filters.BooleanFilter(
+        method="filter_youth_led",
+        label=_("Youth-led (share of young members at or above the office's threshold)"),
+    )
+    programme_status = django_filters.ChoiceFilter(
+        method="filter_programme_status",
+        choices=[choice for choice in PROGRAMME_STATUSES if choice[0]],
+        label=_("Programme status"),
+    )
 
     class Meta:
         model = Cooperative
@@ -76,6 +90,16 @@ class CooperativeFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(search_condition(value))
+
+    def filter_women_led(self, queryset, name, value):
+        return queryset.filter(leadership_condition(value, None))
+
+    def filter_youth_led(self, queryset, name, value):
+        return queryset.filter(leadership_condition(None, value))
+
+    def filter_programme_status(self, queryset, name, value):
+        condition = programme_status_condition(value)
+        return queryset if condition is None else queryset.filter(condition)
 
 
 class CooperativeViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):

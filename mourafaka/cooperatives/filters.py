@@ -6,8 +6,15 @@ from django.utils.translation import gettext_lazy as _
 from mourafaka.territory.models import Province, Region
 
 from .models import NationalProgramme, Sector
+from .queries import APPLIED, ENROLLED, NONE
 
 YES_NO = [("", _("All")), ("yes", _("Yes")), ("no", _("No"))]
+PROGRAMME_STATUSES = [
+    ("", _("All")),
+    (ENROLLED, _("In a programme (enrolled)")),
+    (APPLIED, _("Applied to a call, not enrolled")),
+    (NONE, _("Neither applied nor enrolled")),
+]
 
 
 class CooperativeFilterForm(forms.Form):
@@ -25,6 +32,11 @@ class CooperativeFilterForm(forms.Form):
     rural = forms.ChoiceField(label=_("Rural"), choices=YES_NO, required=False)
     legal_status_ok = forms.ChoiceField(
         label=_("Legal status in good standing"), choices=YES_NO, required=False
+    )
+    women_led = forms.ChoiceField(label=_("Women-led"), choices=YES_NO, required=False)
+    youth_led = forms.ChoiceField(label=_("Youth-led"), choices=YES_NO, required=False)
+    programme_status = forms.ChoiceField(
+        label=_("Programme status"), choices=PROGRAMME_STATUSES, required=False
     )
 
 
@@ -45,6 +57,9 @@ def filters_from_form(form: CooperativeFilterForm) -> dict:
         "national_programme": data["national_programme"],
         "rural": _yes_no(data["rural"]),
         "legal_status_ok": _yes_no(data["legal_status_ok"]),
+        "women_led": _yes_no(data["women_led"]),
+        "youth_led": _yes_no(data["youth_led"]),
+        "programme_status": data["programme_status"],
     }
 
 

@@ -334,14 +334,15 @@ class DuplicateCandidate(models.Model):
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     province = models.ForeignKey("territory.Province", on_delete=models.PROTECT, related_name="+")
+    # SET_NULL: a merge deletes one side; the decided pair stays as the record of the decision.
     cooperative_a = models.ForeignKey(
-        Cooperative, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+        Cooperative, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
     )
     cooperative_b = models.ForeignKey(
-        Cooperative, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+        Cooperative, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
     )
-    member_a = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+", null=True, blank=True)
-    member_b = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+", null=True, blank=True)
+    member_a = models.ForeignKey(Member, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
+    member_b = models.ForeignKey(Member, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
     score = models.DecimalField(_("similarity"), max_digits=5, decimal_places=2)
     reasons = models.JSONField(_("reasons"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)

@@ -26,9 +26,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mourafaka.core.audit import ACTION_LABELS, history_of
+from mourafaka.core.audit import ACTION_LABELS
+from mourafaka.core.audit import _changes as changes_of
 
-from .models import Cooperative, CooperativeDocument, Member
+from .models import Cooperative, CooperativeDocument, DuplicateCandidate, Member
 
 #: Key of the audit-journal change written when a duplicate record is merged into this one.
 MERGE_KEY = "merged_record"
@@ -74,11 +75,37 @@ def timeline_for(cooperative: Cooperative, *, limit: int = 30) -> list[Event]:
     return events[:limit]
 
 
+def merged_into(model, pk: int) -> list[int]:
+    """The pks of the records of `model` merged into record `pk` (their journal is part of its own)."""
+    kind = DuplicateCandidate.Kind.COOPERATIVE if model is Cooperative else DuplicateCandidate.Kind.MEMBER
+    return [
+        int(dropped)
+        for dropped in DuplicateCandidate.objects.filter(
+            kind=kind, status=DuplicateCandidate.Status.MERGED, reasons__kept=pk
+        ).values_list("reasons__dropped", flat=True)
+        if dropped is not None
+    ]
+
+
+def journal_of(model, pks: list[int], *, limit: int) -> list[tuple[LogEntry, list]]:
+    """The latest audit entries of several records of one model (one query), with their changes."""
+    entries = (
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(model), object_pk__in=[str(pk) for pk in pks]
+        )
+        .select_related("actor", "content_type")
+        .order_by("-timestamp")[:limit]
+    )
+    return [(entry, changes_of(entry)) for entry in entries]
+
+
 @timeline_source
 def audit_journal(cooperative: Cooperative, *, limit: int) -> Iterable[Event]:
-    """Creation and changes of the cooperative record, from the audit journal."""
-    for entry in history_of(cooperative, limit=limit):
-        merges = [change for change in entry.changes if change.label == MERGE_KEY]
+    """Creation and changes of the cooperative record, and of the records merged into it."""
+    for entry, changes in journal_of(
+        Cooperative, [cooperative.pk, *merged_into(Cooperative, cooperative.pk)], limit=limit
+    ):
+        merges = [change for change in changes if change.label == MERGE_KEY]
         if merges:
             for change in merges:
                 yield Event(
@@ -89,18 +116,23 @@ def audit_journal(cooperative: Cooperative, *, limit: int) -> Iterable[Event]:
                     actor=entry.actor,
                 )
             continue
-        if entry.changes:
+        action = str(ACTION_LABELS.get(entry.action, entry.get_action_display()))
+        if changes:
             title = _("Record changed")
-        elif entry.action == str(ACTION_LABELS[LogEntry.Action.CREATE]):
+        elif entry.action == LogEntry.Action.CREATE:
             title = _("Registered on the platform")
         else:
-            title = entry.action
+            title = action
+        detail = ""
+        if entry.object_pk != str(cooperative.pk):
+            detail = _("On the merged record %(record)s") % {"record": entry.object_repr}
         yield Event(
             at=entry.timestamp,
             kind="record",
             title=title,
+            detail=detail,
             actor=entry.actor,
-            details=[change.label for change in entry.changes],
+            details=[change.label for change in changes],
         )
 
 
@@ -163,4 +195,43 @@ def documents(cooperative: Cooperative, *, limit: int) -> Iterable[Event]:
             detail=str(document),
             actor=document.uploaded_by,
             url=reverse("cooperatives:documents:download", args=[document.pk]),
+        )
+
+
+@timeline_source
+def member_changes(cooperative: Cooperative, *, limit: int) -> Iterable[Event]:
+    """Changes to the members' records (by the cooperative on its portal, or by the office)."""
+    entries = (
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Member),
+            object_id__in=Member.objects.filter(cooperative=cooperative).values("pk"),
+            action=LogEntry.Action.UPDATE,
+        )
+        .select_related("actor", "content_type")
+        .order_by("-timestamp")[:limit]
+    )
+    active_label = str(Member._meta.get_field("active").verbose_name)
+    for entry in entries:
+        url = reverse("cooperatives:members:detail", args=[entry.object_id])
+        merged = (entry.changes_dict or {}).get(MERGE_KEY)
+        if merged:
+            yield Event(
+                at=entry.timestamp,
+                kind="merge",
+                title=_("Two records of %(name)s were merged") % {"name": entry.object_repr},
+                detail=str(merged[0]),
+                actor=entry.actor,
+                url=url,
+            )
+            continue
+        changes = [change for change in changes_of(entry) if change.label != active_label]
+        if not changes:
+            continue  # leaving and coming back are told by `member_movements`
+        yield Event(
+            at=entry.timestamp,
+            kind="member_changed",
+            title=_("Member record changed: %(name)s") % {"name": entry.object_repr},
+            actor=entry.actor,
+            url=url,
+            details=[change.label for change in changes],
         )

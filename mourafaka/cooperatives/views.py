@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -16,11 +17,27 @@ from mourafaka.core.jobs import start_job
 from .exports import COLUMNS, export_cooperatives_task, export_rows
 from .filters import CooperativeFilterForm, filters_from_form
 from .forms import CooperativeForm, RepresentativeContactForm
-from .models import Cooperative
+from .leadership import leadership_of, share_in_hundredths
+from .member_views import masked, personal_fields_shown
+from .models import Cooperative, Member, RegistrySettings
 from .queries import cooperatives_for
 from .services import save_cooperative
+from .timeline import timeline_for
 
 PAGE_SIZE = 25
+MEMBERS_ON_PAGE = 10
+DOCUMENTS_ON_PAGE = 10
+
+
+def leadership_thresholds() -> dict[str, int]:
+    """The women-/youth-led thresholds in percent, shown next to the filters that use them."""
+    settings = RegistrySettings.current()
+    return {
+        "women": share_in_hundredths(settings.women_led_min_share),
+        "youth": share_in_hundredths(settings.youth_led_min_share),
+        "youth_min_age": settings.youth_min_age,
+        "youth_max_age": settings.youth_max_age,
+    }
 
 
 def _filters(data) -> dict:
@@ -39,6 +56,8 @@ def cooperative_list(request):
         "filter_form": filter_form,
         "can_add": policy.check(request.user, "cooperatives.add_cooperative"),
         "can_import": policy.check(request.user, "cooperatives.import"),
+        "can_review_duplicates": policy.check(request.user, "cooperatives.review_duplicates"),
+        "thresholds": leadership_thresholds(),
         "querystring": querystring,
     }
     template = (
@@ -51,14 +70,28 @@ def cooperative_list(request):
 
 @login_required
 def cooperative_detail(request, pk):
+    user = request.user
     cooperative = get_for_user(
-        Cooperative.objects.select_related("region", "province", "sector", "branch"), request.user, pk=pk
+        Cooperative.objects.select_related("region", "province", "sector", "branch"), user, pk=pk
     )
+    members = Member.objects.filter(cooperative=cooperative)
+    counts = members.aggregate(
+        active_members=Count("pk", filter=Q(active=True)), former_members=Count("pk", filter=Q(active=False))
+    )
+    shown = personal_fields_shown(user)
+    first_members = [masked(member, shown) for member in members.filter(active=True)[:MEMBERS_ON_PAGE]]
     context = {
         "cooperative": cooperative,
         "programmes": cooperative.national_programmes.all(),
         "history": history_of(cooperative, limit=20),
-        "can_change": policy.check(request.user, "cooperatives.change_cooperative", cooperative),
+        "leadership": leadership_of(cooperative, RegistrySettings.current()),
+        "members": first_members,
+        "member_counts": counts,
+        "documents": cooperative.documents.select_related("uploaded_by")[:DOCUMENTS_ON_PAGE],
+        "timeline": timeline_for(cooperative),
+        "can_change": policy.check(user, "cooperatives.change_cooperative", cooperative),
+        "can_add_member": policy.check(user, "cooperatives.add_member", cooperative),
+        "can_add_document": policy.check(user, "cooperatives.add_document", cooperative),
     }
     return render(request, "cooperatives/detail.html", context)
 

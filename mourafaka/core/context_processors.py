@@ -20,6 +20,8 @@ def navigation(request):
             items.append((reverse("cooperatives:detail", args=[user.cooperative_id]), _("My cooperative")))
         items.append((reverse("programmes:list"), _("Programmes")))
         items.append((reverse("calls:list"), _("Calls")))
+        if role in (Role.ADMIN, Role.MANAGER, Role.DELEGATE, Role.CONSULTANT, Role.COOPERATIVE):
+            items.append((reverse("diagnostics:list"), _("Diagnostics")))
         if policy.check(user, "core.view_statistics"):
             items.append((reverse("statistics"), _("Statistics")))
         items.append((reverse("jobs:list"), _("My jobs")))

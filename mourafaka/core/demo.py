@@ -11,7 +11,10 @@ from django.conf import settings
 from django.db import transaction
 
 from mourafaka.accounts.models import Assignment, Role, User
+from mourafaka.calls.demo import load_calls
+from mourafaka.cooperatives.demo_members import load_members
 from mourafaka.cooperatives.models import Cooperative, NationalProgramme, Sector
+from mourafaka.diagnostics.demo import load_diagnostics
 from mourafaka.programmes.models import Edition, Phase, Programme, RegionalQuota
 from mourafaka.territory.models import Delegation, Province, Region, Zone
 
@@ -370,4 +373,8 @@ def load_accounts(cooperatives: dict[str, Cooperative]) -> list[DemoAccount]:
 def load_demo() -> list[DemoAccount]:
     load_programmes()
     cooperatives = load_cooperatives()
-    return load_accounts(cooperatives)
+    load_members(cooperatives)
+    accounts = load_accounts(cooperatives)
+    load_calls()
+    load_diagnostics()
+    return accounts

@@ -19,7 +19,7 @@ from mourafaka.calls.models import (
 )
 from mourafaka.cooperatives.models import Cooperative
 from mourafaka.core.models import Notification
-from mourafaka.programmes.models import Edition, Enrolment
+from mourafaka.programmes.models import Edition, Enrolment, Programme
 from mourafaka.territory.models import Region
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,9 @@ CLOSES = timezone.make_aware(dt.datetime(2024, 3, 31, 18, 0))
 
 @pytest.fixture
 def call(persona):
-    edition = Edition.objects.get(code="tranche-4")
+    # A programme of its own: the demo cooperatives are already beneficiaries of Mourafaka.
+    programme = Programme.objects.create(code="selection-test", name_fr="Programme de test")
+    edition = Edition.objects.create(programme=programme, code="selection-test", name_fr="Test")
     regions = list(Region.objects.filter(code__in=["07", "10", "08", "06"]))
     call = Call(
         edition=edition, code="t4-test", name_fr="AMI test", opens_at=OPENS,
@@ -230,7 +232,7 @@ def test_the_whole_selection_from_applications_to_beneficiaries(
     assert Notification.objects.filter(user=persona("cooperative"), title__icontains="AMI test").exists()
 
     # A beneficiary of Guelmim withdraws: the waitlisted cooperative of Guelmim moves up.
-    withdrawn = Enrolment.objects.get(cooperative__registration_number="GUE-2022-0150")
+    withdrawn = Enrolment.objects.get(edition=call.edition, cooperative__registration_number="GUE-2022-0150")
     promoted = services.withdraw_beneficiary(enrolment=withdrawn, reason="Dissolution", by=manager)
     assert promoted.cooperative.registration_number == "GUE-2021-0099"
     assert promoted.source == Enrolment.Source.PROMOTED
