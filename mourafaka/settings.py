@@ -234,7 +234,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"RankingStatusEnum": "mourafaka.calls.models.RankingVersion.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "RankingStatusEnum": "mourafaka.calls.models.RankingVersion.Status",
+        "PlanItemStatusEnum": "mourafaka.diagnostics.models.CapacityPlanItem.Status",
+        "ActionStatusEnum": "mourafaka.diagnostics.models.DevelopmentAction.Status",
+    },
 }
 
 # Content-Security-Policy: everything is served by the platform itself (no CDN).

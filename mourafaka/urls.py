@@ -11,6 +11,13 @@ from mourafaka.cooperatives.import_api import ImportRunViewSet
 from mourafaka.cooperatives.member_api import DocumentViewSet, DuplicateViewSet, MemberViewSet
 from mourafaka.core import views as core_views
 from mourafaka.diagnostics.api import DiagnosticViewSet, TemplateViewSet
+from mourafaka.diagnostics.plan_api import CapacityPlanItemViewSet, DevelopmentActionViewSet
+from mourafaka.diagnostics.report_api import (
+    DiagnosticProgressionView,
+    DiagnosticReportView,
+    TemplateExportView,
+    TemplateImportView,
+)
 from mourafaka.programmes.api import EditionViewSet, ProgrammeViewSet
 from mourafaka.territory.api import DelegationViewSet, ProvinceViewSet, RegionViewSet
 
@@ -31,6 +38,8 @@ router.register("rankings", RankingVersionViewSet)
 router.register("appeals", AppealViewSet)
 router.register("questionnaire-templates", TemplateViewSet)
 router.register("diagnostics", DiagnosticViewSet)
+router.register("capacity-plan-items", CapacityPlanItemViewSet)
+router.register("development-actions", DevelopmentActionViewSet)
 
 admin.site.site_header = "Mourafaka"
 admin.site.site_title = "Mourafaka"
@@ -51,6 +60,18 @@ urlpatterns = [
     path("jobs/", include("mourafaka.core.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/me/", me, name="api-me"),
+    path("api/v1/diagnostics/<int:pk>/report/", DiagnosticReportView.as_view(), name="api-diagnostic-report"),
+    path(
+        "api/v1/diagnostics/<int:pk>/progression/",
+        DiagnosticProgressionView.as_view(),
+        name="api-diagnostic-progression",
+    ),
+    path(
+        "api/v1/questionnaire-templates/<int:pk>/xlsx/",
+        TemplateExportView.as_view(),
+        name="api-template-export",
+    ),
+    path("api/v1/questionnaire-templates/import/", TemplateImportView.as_view(), name="api-template-import"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

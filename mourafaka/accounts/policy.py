@@ -359,3 +359,49 @@ def validate_diagnostic(user, diagnostic) -> Decision:
     if role_of(user) == Role.DELEGATE and diagnostic is not None and can_see(user, diagnostic):
         return ALLOW
     return deny(_("Only the delegate of the province validates or returns a diagnostic."))
+
+
+@rule("diagnostics.manage_templates")
+def manage_questionnaire_templates(user, obj) -> Decision:
+    """Questionnaire templates (spreadsheet export and import of versions) belong to head office."""
+    return head_office_only(user, obj)
+
+
+# Plans of a diagnostic (capacity-building and development): seen with their diagnostic (a coach or a
+# trainer sees none for now), edited by its consultant, followed up by head office, the delegate and
+# the consultant once validated.
+SCOPE_REFINEMENTS["diagnostics.CapacityPlanItem"] = lambda user: diagnostic_scope(user, "diagnostic__")
+SCOPE_REFINEMENTS["diagnostics.DevelopmentObjective"] = lambda user: diagnostic_scope(user, "diagnostic__")
+SCOPE_REFINEMENTS["diagnostics.DevelopmentAction"] = lambda user: diagnostic_scope(
+    user, "objective__diagnostic__"
+)
+
+
+def _plan_diagnostic(obj):
+    """The diagnostic a plan record (item, objective, action) belongs to; the diagnostic itself."""
+    if hasattr(obj, "objective"):
+        return obj.objective.diagnostic
+    return getattr(obj, "diagnostic", obj)
+
+
+@rule("diagnostics.edit_plans")
+def edit_diagnostic_plans(user, obj) -> Decision:
+    """The assigned consultant (with no record yet: any consultant; the service checks the diagnostic)."""
+    diagnostic = _plan_diagnostic(obj)
+    if role_of(user) == Role.CONSULTANT and (diagnostic is None or diagnostic.consultant_id == user.pk):
+        return ALLOW
+    return deny(_("Only the consultant assigned to this diagnostic edits its plans."))
+
+
+@rule("diagnostics.follow_plans")
+def follow_diagnostic_plans(user, obj) -> Decision:
+    """Progress of the development plan: head office, the delegate of the province, its consultant."""
+    diagnostic = _plan_diagnostic(obj)
+    role = role_of(user)
+    if role in NATIONAL_ROLES:
+        return ALLOW
+    if role == Role.DELEGATE and diagnostic is not None and can_see(user, diagnostic):
+        return ALLOW
+    if role == Role.CONSULTANT and diagnostic is not None and diagnostic.consultant_id == user.pk:
+        return ALLOW
+    return deny(_("Only head office, the delegate and the consultant record the progress of the plan."))

@@ -22,6 +22,8 @@ def navigation(request):
         items.append((reverse("calls:list"), _("Calls")))
         if role in (Role.ADMIN, Role.MANAGER, Role.DELEGATE, Role.CONSULTANT, Role.COOPERATIVE):
             items.append((reverse("diagnostics:list"), _("Diagnostics")))
+        if policy.check(user, "diagnostics.manage_templates"):
+            items.append((reverse("diagnostics:templates"), _("Questionnaires")))
         if policy.check(user, "core.view_statistics"):
             items.append((reverse("statistics"), _("Statistics")))
         items.append((reverse("jobs:list"), _("My jobs")))

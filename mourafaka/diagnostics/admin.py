@@ -3,7 +3,16 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import Answer, Axis, Diagnostic, Question, Template
+from .models import (
+    Answer,
+    Axis,
+    CapacityPlanItem,
+    DevelopmentAction,
+    DevelopmentObjective,
+    Diagnostic,
+    Question,
+    Template,
+)
 
 
 def _template_of(obj):
@@ -82,3 +91,37 @@ class DiagnosticAdmin(admin.ModelAdmin):
     raw_id_fields = ["enrolment", "consultant", "validated_by"]
     readonly_fields = ["status", "submitted_at", "validated_at", "validated_by"]
     inlines = [AnswerInline]
+
+
+@admin.register(CapacityPlanItem)
+class CapacityPlanItemAdmin(admin.ModelAdmin):
+    list_display = ["diagnostic", "priority", "kind", "code", "label_fr", "source", "status", "pinned"]
+    list_filter = ["kind", "source", "status"]
+    search_fields = ["code", "label_fr", "label_ar", "diagnostic__enrolment__cooperative__name_fr"]
+    list_select_related = ["diagnostic__enrolment__cooperative", "diagnostic__enrolment__edition"]
+    raw_id_fields = ["diagnostic", "axis"]
+
+
+class DevelopmentActionInline(admin.TabularInline):
+    model = DevelopmentAction
+    extra = 0
+    fields = [
+        "what",
+        "who",
+        "start_month",
+        "end_month",
+        "cost_mad",
+        "indicator",
+        "target",
+        "status",
+        "progress",
+    ]
+
+
+@admin.register(DevelopmentObjective)
+class DevelopmentObjectiveAdmin(admin.ModelAdmin):
+    list_display = ["title", "diagnostic", "axis", "order"]
+    search_fields = ["title", "diagnostic__enrolment__cooperative__name_fr"]
+    list_select_related = ["diagnostic__enrolment__cooperative", "diagnostic__enrolment__edition", "axis"]
+    raw_id_fields = ["diagnostic", "axis"]
+    inlines = [DevelopmentActionInline]

@@ -16,3 +16,6 @@ class DiagnosticsConfig(AppConfig):
         auditlog.register(models.Question)
         auditlog.register(models.Diagnostic)
         auditlog.register(models.Answer)
+        auditlog.register(models.CapacityPlanItem)
+        auditlog.register(models.DevelopmentObjective)
+        auditlog.register(models.DevelopmentAction)

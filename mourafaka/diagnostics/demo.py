@@ -121,4 +121,7 @@ def load_diagnostics() -> int:
         if status == Diagnostic.Status.VALIDATED and reviewer is not None:
             services.validate(diagnostic=diagnostic, by=reviewer, comments="Diagnostic complet et cohérent.")
         created += 1
+    from .demo_plans import load_plans
+
+    load_plans()
     return created

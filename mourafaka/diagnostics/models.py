@@ -313,3 +313,159 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question.code} = {self.value}"
+
+
+# ---------------------------------------------------------------------------
+# Plans of a diagnostic (see plans.py for how they are proposed and kept).
+
+
+class PlanQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from mourafaka.accounts.policy import visible
+
+        return visible(user, self)
+
+
+class CapacityPlanItem(TimeStampedModel):
+    """A training module or coaching theme of the capacity-building plan of a diagnostic."""
+
+    SCOPE_PROVINCE = "diagnostic__enrolment__cooperative__province"
+    SCOPE_COOPERATIVE = "diagnostic__enrolment__cooperative"
+
+    class Kind(models.TextChoices):
+        TRAINING = "training", _("Training module")
+        COACHING = "coaching", _("Coaching theme")
+
+    class Source(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed from the answers")
+        ADDED = "added", _("Added by the consultant")
+
+    class Status(models.TextChoices):
+        KEPT = "kept", _("Kept")
+        REMOVED = "removed", _("Removed")
+
+    diagnostic = models.ForeignKey(
+        Diagnostic, on_delete=models.CASCADE, related_name="capacity_items", verbose_name=_("diagnostic")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    code = models.CharField(_("code"), max_length=64)
+    label_fr = models.CharField(_("label (French)"), max_length=255)
+    label_ar = models.CharField(_("label (Arabic)"), max_length=255, blank=True)
+    axis = models.ForeignKey(
+        Axis, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("axis")
+    )
+    question_codes = models.JSONField(_("revealed by the questions"), default=list, blank=True)
+    priority = models.PositiveIntegerField(_("priority"), default=1, help_text=_("1 is the highest."))
+    pinned = models.BooleanField(
+        _("priority set by the consultant"),
+        default=False,
+        help_text=_("A pinned item keeps its place when the plan is proposed again."),
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.PROPOSED)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.KEPT)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["diagnostic", "status", "priority", "kind", "code"]
+        verbose_name = _("capacity-building plan item")
+        verbose_name_plural = _("capacity-building plan items")
+        constraints = [
+            models.UniqueConstraint(fields=["diagnostic", "kind", "code"], name="one_plan_item_per_need"),
+            models.CheckConstraint(condition=models.Q(priority__gte=1), name="plan_item_priority_from_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.priority}. {self.code} · {self.label}"
+
+    @property
+    def label(self) -> str:
+        return _in_language(self.label_fr, self.label_ar)
+
+
+class DevelopmentObjective(TimeStampedModel):
+    """An objective of the 24-month development plan of a diagnostic."""
+
+    SCOPE_PROVINCE = "diagnostic__enrolment__cooperative__province"
+    SCOPE_COOPERATIVE = "diagnostic__enrolment__cooperative"
+
+    diagnostic = models.ForeignKey(
+        Diagnostic, on_delete=models.CASCADE, related_name="objectives", verbose_name=_("diagnostic")
+    )
+    axis = models.ForeignKey(
+        Axis, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("axis")
+    )
+    title = models.CharField(_("objective"), max_length=255)
+    order = models.PositiveSmallIntegerField(_("order"), default=1)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["diagnostic", "order", "pk"]
+        verbose_name = _("development objective")
+        verbose_name_plural = _("development objectives")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DevelopmentAction(TimeStampedModel):
+    """An action of an objective: what, who, when (months 1..24 of the accompaniment), cost, indicator."""
+
+    SCOPE_PROVINCE = "objective__diagnostic__enrolment__cooperative__province"
+    SCOPE_COOPERATIVE = "objective__diagnostic__enrolment__cooperative"
+    MONTHS = 24
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        DROPPED = "dropped", _("Dropped")
+
+    objective = models.ForeignKey(
+        DevelopmentObjective, on_delete=models.CASCADE, related_name="actions", verbose_name=_("objective")
+    )
+    what = models.CharField(_("action"), max_length=255)
+    who = models.CharField(_("who"), max_length=255)
+    start_month = models.PositiveSmallIntegerField(_("from month"), help_text=_("Month 1 to 24."))
+    end_month = models.PositiveSmallIntegerField(_("to month"), help_text=_("Month 1 to 24."))
+    cost_mad = models.DecimalField(_("cost (MAD)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    indicator = models.CharField(_("indicator"), max_length=255, blank=True)
+    target = models.CharField(_("target"), max_length=255, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["objective", "start_month", "pk"]
+        verbose_name = _("development action")
+        verbose_name_plural = _("development actions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    start_month__gte=1, end_month__lte=24, end_month__gte=models.F("start_month")
+                ),
+                name="action_months_in_plan",
+            ),
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="action_progress_percent"),
+            models.CheckConstraint(condition=models.Q(cost_mad__gte=0), name="action_cost_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.what
+
+    def clean(self):
+        errors = {}
+        for name in ("start_month", "end_month"):
+            value = getattr(self, name)
+            if value is not None and not 1 <= value <= self.MONTHS:
+                errors[name] = _("Choose a month from 1 to 24.")
+        if not errors and self.start_month and self.end_month and self.end_month < self.start_month:
+            errors["end_month"] = _("The action cannot end before it starts.")
+        if self.cost_mad is not None and self.cost_mad < 0:
+            errors["cost_mad"] = _("The cost cannot be negative.")
+        if self.progress is not None and self.progress > 100:
+            errors["progress"] = _("Progress is a percentage from 0 to 100.")
+        if errors:
+            raise ValidationError(errors)
