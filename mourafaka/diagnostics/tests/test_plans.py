@@ -3,8 +3,10 @@ proposal, freezing after validation, scope (404 outside), pages, API and the nee
 
 import pytest
 from auditlog.models import LogEntry
+from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +17,13 @@ from .conftest import answer_all
 
 # ---------------------------------------------------------------------------
 # The rule, without a database
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """The assertions read the English source messages."""
+    with translation.override("en"):
+        yield
 
 
 def spec(code, axis, weight=1.0, needs=("N",), kind="training", threshold=0.5):
@@ -332,6 +341,7 @@ def test_demo_plans_exist_and_the_cooperative_reads_them_once_validated(demo_dia
 def test_consultant_edits_rows_with_htmx(demo_diagnostics, client_for):
     draft = demo_diagnostics["MAR-2022-0141"]
     client = client_for("consultant")
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get(reverse("diagnostics:plans", args=[draft.pk])).content.decode()
     assert 'hx-post="' in page and 'name="priority"' in page
     item = kept(draft)[0]
