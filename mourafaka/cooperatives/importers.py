@@ -33,6 +33,7 @@ from mourafaka.core.imports import (
     Column,
     Importer,
     Row,
+    insert_many,
     register,
 )
 from mourafaka.core.text import search_key, searchable
@@ -555,11 +556,11 @@ class MemberImporter(RegistryImporter):
         _read(row, "consent", parse_bool)
 
     def _cooperatives_of(self, rows: list[Row]) -> None:
+        if len(self.cooperatives) > CACHE_LIMIT:
+            self.cooperatives.clear()  # before choosing what to fetch: this batch needs them all
         missing = {row.values["registration_number"] for row in rows} - self.cooperatives.keys()
         if not missing:
             return
-        if len(self.cooperatives) > CACHE_LIMIT:
-            self.cooperatives.clear()
         for number, pk, region_id, province_id in Cooperative.objects.filter(
             registration_number__in=missing
         ).values_list("registration_number", "id", "region_id", "province_id"):
@@ -737,7 +738,9 @@ class MemberImporter(RegistryImporter):
         return changes
 
     def _write(self, created: list[Member], updated: list[Member], changed_fields: set[str]) -> None:
-        if created:
+        if created and self.audit_records is None:
+            insert_many(Member, created)  # no per-record audit, hence no need of the new keys
+        elif created:
             Member.objects.bulk_create(created)
             for member in created:
                 if self.audit_records is None:
