@@ -18,7 +18,8 @@ def search_condition(q: str) -> Q:
     registration number."""
     q = (q or "").strip()
     key = search_key(q)
-    condition = Q(registration_number__iexact=q)
+    # Registration numbers are stored upper-case; an exact match keeps the unique index in use.
+    condition = Q(registration_number__in={q, q.upper()})
     if key:
         condition |= Q(search_name__contains=key)
     return condition
