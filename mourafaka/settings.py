@@ -238,6 +238,7 @@ SPECTACULAR_SETTINGS = {
         "RankingStatusEnum": "mourafaka.calls.models.RankingVersion.Status",
         "PlanItemStatusEnum": "mourafaka.diagnostics.models.CapacityPlanItem.Status",
         "ActionStatusEnum": "mourafaka.diagnostics.models.DevelopmentAction.Status",
+        "AttachmentKindEnum": "mourafaka.diagnostics.models.DiagnosticAttachment.Kind",
     },
 }
 

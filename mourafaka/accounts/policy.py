@@ -325,6 +325,7 @@ def diagnostic_scope(user, prefix: str = "") -> Q:
 
 SCOPE_REFINEMENTS["diagnostics.Diagnostic"] = diagnostic_scope
 SCOPE_REFINEMENTS["diagnostics.Answer"] = lambda user: diagnostic_scope(user, "diagnostic__")
+SCOPE_REFINEMENTS["diagnostics.DiagnosticAttachment"] = lambda user: diagnostic_scope(user, "diagnostic__")
 
 
 @rule("diagnostics.view")

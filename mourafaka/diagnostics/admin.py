@@ -10,6 +10,7 @@ from .models import (
     DevelopmentAction,
     DevelopmentObjective,
     Diagnostic,
+    DiagnosticAttachment,
     Question,
     Template,
 )
@@ -91,6 +92,23 @@ class DiagnosticAdmin(admin.ModelAdmin):
     raw_id_fields = ["enrolment", "consultant", "validated_by"]
     readonly_fields = ["status", "submitted_at", "validated_at", "validated_by"]
     inlines = [AnswerInline]
+
+
+@admin.register(DiagnosticAttachment)
+class DiagnosticAttachmentAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "diagnostic", "kind", "content_type", "size", "uploaded_by", "uploaded_at"]
+    list_filter = ["kind"]
+    search_fields = ["caption", "original_name", "diagnostic__enrolment__cooperative__name_fr"]
+    list_select_related = [
+        "diagnostic__enrolment__cooperative",
+        "diagnostic__enrolment__edition",
+        "uploaded_by",
+    ]
+    raw_id_fields = ["diagnostic", "uploaded_by"]
+    readonly_fields = ["original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+
+    def has_add_permission(self, request):
+        return False  # files come in through the fill page or the API, where their content is checked
 
 
 @admin.register(CapacityPlanItem)

@@ -3,17 +3,20 @@ scores and the workflow steps. Business rules live in services; refusals carry t
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from mourafaka.accounts import policy
 from mourafaka.core.api import ScopedQuerysetMixin
 
 from . import queries, services
-from .models import Answer, Axis, Diagnostic, Question, Template
+from .attachments import add_attachment
+from .models import Answer, Axis, Diagnostic, DiagnosticAttachment, Question, Template
 
 
 def _refused(error: DjangoValidationError) -> serializers.ValidationError:
@@ -101,6 +104,27 @@ class ScoresSerializer(serializers.Serializer):
     axes = AxisScoreSerializer(many=True)
 
 
+class AttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DiagnosticAttachment
+        fields = [
+            "id", "kind", "caption", "original_name", "content_type", "size", "uploaded_by", "uploaded_at",
+            "download_url",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_download_url(self, attachment) -> str:
+        return reverse("diagnostics:attachment_download", args=[attachment.pk])
+
+
+class AttachmentInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DiagnosticAttachment.Kind.choices)
+    caption = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    file = serializers.FileField(allow_empty_file=True)
+
+
 class DiagnosticViewSet(
     ScopedQuerysetMixin,
     mixins.ListModelMixin,
@@ -122,6 +146,7 @@ class DiagnosticViewSet(
         "submit": "diagnostics.fill",
         "validate": "diagnostics.validate",
         "return_for_changes": "diagnostics.validate",
+        "attachments": "diagnostics.fill",
     }
 
     def perform_create(self, serializer):
@@ -196,3 +221,21 @@ class DiagnosticViewSet(
         comments = CommentsSerializer(data=request.data)
         comments.is_valid(raise_exception=True)
         return self._step(request, services.return_for_changes, comments=comments.validated_data["comments"])
+
+    @extend_schema(methods=["get"], responses=AttachmentSerializer(many=True))
+    @extend_schema(methods=["post"], request=AttachmentInputSerializer, responses={201: AttachmentSerializer})
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    def attachments(self, request, pk=None):
+        """Photos and documents of the diagnostic; the assigned consultant posts one (multipart) while
+        the diagnostic is draft or returned; the file is checked on its content like cooperative documents."""
+        diagnostic = self.get_object()
+        if request.method == "GET":
+            return Response(AttachmentSerializer(diagnostic.attachments.all(), many=True).data)
+        payload = AttachmentInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        try:
+            attachment = add_attachment(diagnostic, data["file"], data["kind"], data["caption"], request.user)
+        except DjangoValidationError as error:
+            raise _refused(error) from error
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)

@@ -19,3 +19,4 @@ class DiagnosticsConfig(AppConfig):
         auditlog.register(models.CapacityPlanItem)
         auditlog.register(models.DevelopmentObjective)
         auditlog.register(models.DevelopmentAction)
+        auditlog.register(models.DiagnosticAttachment)

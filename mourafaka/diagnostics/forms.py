@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from mourafaka.accounts.models import Role, User
 from mourafaka.programmes.models import Enrolment
 
-from .models import Diagnostic, Template
+from .models import Diagnostic, DiagnosticAttachment, Template
 from .services import DETAIL_FIELDS
 
 
@@ -49,3 +49,13 @@ class ReviewForm(forms.Form):
         label=_("Decision"), choices=[("validate", _("Validate")), ("return", _("Return with comments"))]
     )
     comments = forms.CharField(label=_("Comments"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AttachmentForm(forms.Form):
+    """A photo or a document attached while filling in; the file itself is checked by the service."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=DiagnosticAttachment.Kind.choices)
+    caption = forms.CharField(label=_("Caption"), max_length=255, required=False)
+    file = forms.FileField(
+        label=_("File"), error_messages={"required": _("Choose a file to attach.")}, allow_empty_file=True
+    )

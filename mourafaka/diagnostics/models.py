@@ -469,3 +469,58 @@ class DevelopmentAction(TimeStampedModel):
             errors["progress"] = _("Progress is a percentage from 0 to 100.")
         if errors:
             raise ValidationError(errors)
+
+
+# ---------------------------------------------------------------------------
+# Photos and documents attached by the consultant (see attachments.py for the checks).
+
+
+class AttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from mourafaka.accounts.policy import visible
+
+        return visible(user, self)
+
+
+class DiagnosticAttachment(models.Model):
+    """A photo or a document the consultant attaches to a diagnostic while filling it in."""
+
+    SCOPE_PROVINCE = "diagnostic__enrolment__cooperative__province"
+    SCOPE_COOPERATIVE = "diagnostic__enrolment__cooperative"
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("Photo")
+        DOCUMENT = "document", _("Document")
+
+    diagnostic = models.ForeignKey(
+        Diagnostic, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("diagnostic")
+    )
+    file = models.FileField(_("file"), upload_to="diagnostics/%Y/")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PHOTO)
+    caption = models.CharField(_("caption"), max_length=255, blank=True)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=128)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["diagnostic", "-uploaded_at", "-pk"]
+        verbose_name = _("diagnostic attachment")
+        verbose_name_plural = _("diagnostic attachments")
+
+    def __str__(self) -> str:
+        return self.caption or self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import plan_views, template_views, views
+from . import attachment_views, plan_views, template_views, views
 
 app_name = "diagnostics"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("<int:pk>/details/", views.save_details, name="details"),
     path("<int:pk>/submit/", views.submit, name="submit"),
     path("<int:pk>/review/", views.review, name="review"),
+    path("<int:pk>/attachments/", attachment_views.upload, name="attachment_upload"),
+    path("attachments/<int:pk>/", attachment_views.download, name="attachment_download"),
+    path("attachments/<int:pk>/delete/", attachment_views.delete, name="attachment_delete"),
     path("<int:pk>/report/<str:language>/", template_views.diagnostic_report, name="report"),
     path("<int:pk>/progression/", template_views.diagnostic_progression, name="progression"),
     path("<int:pk>/rediagnostic/", template_views.start_rediagnostic, name="rediagnostic"),

@@ -13,6 +13,7 @@ from mourafaka.accounts.access import get_for_user
 from mourafaka.core.audit import history_of
 
 from . import queries, services
+from .attachment_views import attachments_context
 from .forms import DetailsForm, ReviewForm, StartForm
 from .models import Diagnostic, Question
 from .radar import radar_svg
@@ -129,6 +130,7 @@ def detail(request, pk):
         and bool(policy.check(request.user, "diagnostics.validate", diagnostic)),
         "review_form": ReviewForm(),
         "history": history_of(diagnostic, limit=10),
+        **attachments_context(diagnostic, request.user),
     }
     return render(request, "diagnostics/detail.html", context)
 
@@ -151,7 +153,13 @@ def fill(request, pk):
         (axis, [(question, answers.get(question.pk)) for question in axis.questions.all()]) for axis in axes
     ]
     form = DetailsForm(instance=diagnostic)
-    context = {"diagnostic": diagnostic, "sections": sections, "form": form, "scale_levels": SCALE_LEVELS}
+    context = {
+        "diagnostic": diagnostic,
+        "sections": sections,
+        "form": form,
+        "scale_levels": SCALE_LEVELS,
+        **attachments_context(diagnostic, request.user),
+    }
     return render(request, "diagnostics/fill.html", context)
 
 
