@@ -490,12 +490,18 @@ def _call_setup(request, call: Call, phase: Phase | None = None):
         programme=call.edition.programme.code if call.edition_id else "",
     )
     data = request.POST if request.method == "POST" else None
+    adding_row = data is not None and "add_criterion" in data
+    if adding_row:  # one more blank criterion row; nothing is saved
+        data = data.copy()
+        data["grid-TOTAL_FORMS"] = str(int(data.get("grid-TOTAL_FORMS") or 0) + 1)
     form = CallForm(data, instance=call, prefix="call")
     regions_form = RegionsForm(data, regions=regions, initial=_regions_initial(call, phase), prefix="regions")
     rules_form = RulesForm(data, initial=RulesForm.initial_for(default_rules), prefix="rules")
     grid = CriterionFormSet(data, initial=None if data else _grid_initial(call), prefix="grid")
-    forms_valid = request.method == "POST" and all(
-        [form.is_valid(), regions_form.is_valid(), rules_form.is_valid(), grid.is_valid()]
+    forms_valid = (
+        request.method == "POST"
+        and not adding_row
+        and all([form.is_valid(), regions_form.is_valid(), rules_form.is_valid(), grid.is_valid()])
     )
     if forms_valid:
         rows = [row for row in grid.forms if row.cleaned_data and not row.cleaned_data.get("DELETE")]
@@ -522,8 +528,10 @@ def _call_setup(request, call: Call, phase: Phase | None = None):
         "regions_form": regions_form,
         "rules_form": rules_form,
         "grid": grid,
+        "adding_row": adding_row,
     }
-    return render(request, "calls/call_form.html", context, status=400 if request.method == "POST" else 200)
+    failed = request.method == "POST" and not adding_row
+    return render(request, "calls/call_form.html", context, status=400 if failed else 200)
 
 
 @login_required

@@ -95,6 +95,26 @@ def test_head_office_creates_a_call_with_its_quotas_rules_and_grid(client_for):
     assert reverse("calls:edit", args=[call.pk]) in detail
 
 
+def test_adding_a_criterion_row_keeps_what_was_typed_and_saves_nothing(client_for):
+    client = client_for("manager")
+    data = new_call_data(client, **{"call-name_fr": "AMI typé"})
+    rows = int(data["grid-TOTAL_FORMS"])
+    response = client.post(reverse("calls:create"), {**data, "add_criterion": "1"})
+    assert response.status_code == 200
+    again = response.content.decode()
+    assert f'name="grid-{rows}-code"' in again and 'value="AMI typé"' in again
+    assert not Call.objects.filter(code="t4-phase-2").exists()
+    data[f"grid-{rows}-code"], data[f"grid-{rows}-weight"] = "local_anchoring", "1"
+    data["grid-TOTAL_FORMS"] = str(rows + 1)
+    for name in ("name_fr", "name_ar"):
+        data[f"grid-{rows}-{name}"] = "Ancrage local"
+    data.update(
+        {f"grid-{rows}-kind": "reviewed", f"grid-{rows}-scale_min": "0", f"grid-{rows}-scale_max": "5"}
+    )
+    assert client.post(reverse("calls:create"), data).status_code == 302
+    assert Call.objects.get(code="t4-phase-2").criteria.filter(code="local_anchoring").exists()
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
