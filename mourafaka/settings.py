@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "mourafaka.programmes",
     "mourafaka.calls",
     "mourafaka.diagnostics",
+    "mourafaka.trainings",
 ]
 
 MIDDLEWARE = [

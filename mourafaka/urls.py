@@ -20,6 +20,8 @@ from mourafaka.diagnostics.report_api import (
 )
 from mourafaka.programmes.api import EditionViewSet, ProgrammeViewSet
 from mourafaka.territory.api import DelegationViewSet, ProvinceViewSet, RegionViewSet
+from mourafaka.trainings import api as training_api
+from mourafaka.trainings import verify_views
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet)
@@ -40,6 +42,7 @@ router.register("questionnaire-templates", TemplateViewSet)
 router.register("diagnostics", DiagnosticViewSet)
 router.register("capacity-plan-items", CapacityPlanItemViewSet)
 router.register("development-actions", DevelopmentActionViewSet)
+training_api.register_routes(router)
 
 admin.site.site_header = "Mourafaka"
 admin.site.site_title = "Mourafaka"
@@ -57,6 +60,8 @@ urlpatterns = [
     path("programmes/", include("mourafaka.programmes.urls")),
     path("calls/", include("mourafaka.calls.urls")),
     path("diagnostics/", include("mourafaka.diagnostics.urls")),
+    path("trainings/", include("mourafaka.trainings.urls")),
+    path("verify/<str:code>/", verify_views.verify, name="verify_certificate"),
     path("jobs/", include("mourafaka.core.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/me/", me, name="api-me"),
@@ -72,6 +77,7 @@ urlpatterns = [
         name="api-template-export",
     ),
     path("api/v1/questionnaire-templates/import/", TemplateImportView.as_view(), name="api-template-import"),
+    path("api/v1/", include(training_api.api_urlpatterns)),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -66,8 +66,17 @@ def assigned_cooperative_ids(user):
     return Assignment.objects.filter(user=user, active=True).values("cooperative_id")
 
 
-def scope_filter(user, *, province_path: str | None, cooperative_path: str | None) -> Q:
-    """The condition a record must meet to be visible to `user`."""
+def scope_filter(
+    user,
+    *,
+    province_path: str | None,
+    cooperative_path: str | None,
+    staff_path: str | None = None,
+    model=None,
+) -> Q:
+    """The condition a record must meet to be visible to `user`. A field person (consultant, trainer,
+    coach…) sees the records of the cooperatives assigned to them and, where the model names one
+    (`staff_path`), the records they work on themselves (a trainer's sessions)."""
     role = role_of(user)
     if role is None:
         return NOTHING
@@ -78,9 +87,13 @@ def scope_filter(user, *, province_path: str | None, cooperative_path: str | Non
             return NOTHING
         return Q(**{f"{province_path}__in": delegation_province_ids(user)})
     if role in ASSIGNED_ROLES:
+        own = NOTHING
+        if staff_path:
+            # A subquery, so that a record with several trainers is not listed once per trainer.
+            own = Q(pk__in=model._default_manager.filter(**{staff_path: user}).values("pk"))
         if cooperative_path is None:
-            return NOTHING
-        return Q(**{f"{cooperative_path}__in": assigned_cooperative_ids(user)})
+            return own
+        return Q(**{f"{cooperative_path}__in": assigned_cooperative_ids(user)}) | own
     if role == Role.COOPERATIVE:
         if cooperative_path is None or user.cooperative_id is None:
             return NOTHING
@@ -91,6 +104,8 @@ def scope_filter(user, *, province_path: str | None, cooperative_path: str | Non
 
 #: Extra conditions some models add to the scope of a role: {model label: function(user) -> Q}.
 SCOPE_REFINEMENTS: dict[str, Callable[[Any], Q]] = {}
+#: Models whose scope is not a path to a province or a cooperative: {model label: function(user) -> Q}.
+SCOPE_FILTERS: dict[str, Callable[[Any], Q]] = {}
 
 
 def visible(user, queryset: QuerySet) -> QuerySet:
@@ -98,11 +113,16 @@ def visible(user, queryset: QuerySet) -> QuerySet:
     if getattr(model, "SCOPE_SHARED", False):
         # Shared configuration (programmes, editions…): any signed-in user reads it.
         return queryset if is_active(user) else queryset.none()
+    own_filter = SCOPE_FILTERS.get(model._meta.label)
+    if own_filter is not None:
+        return queryset.filter(own_filter(user) if is_active(user) else NOTHING)
     queryset = queryset.filter(
         scope_filter(
             user,
             province_path=getattr(model, "SCOPE_PROVINCE", None),
             cooperative_path=getattr(model, "SCOPE_COOPERATIVE", None),
+            staff_path=getattr(model, "SCOPE_STAFF", None),
+            model=model,
         )
     )
     refine = SCOPE_REFINEMENTS.get(model._meta.label)
@@ -406,3 +426,103 @@ def follow_diagnostic_plans(user, obj) -> Decision:
     if role == Role.CONSULTANT and diagnostic is not None and diagnostic.consultant_id == user.pk:
         return ALLOW
     return deny(_("Only head office, the delegate and the consultant record the progress of the plan."))
+
+
+# ---------------------------------------------------------------------------
+# Group training: head office everywhere, the delegate for the sessions held in its delegation, the
+# trainer for the sessions they run, the cooperative for its own members' invitations and
+# certificates. Trainers' profiles are read by head office, the delegates of the regions they cover
+# and the trainers themselves.
+
+
+def trainer_scope(user) -> Q:
+    from mourafaka.trainings.models import Trainer
+    from mourafaka.territory.models import Province
+
+    role = role_of(user)
+    if role in NATIONAL_ROLES:
+        return Q()
+    if role == Role.DELEGATE and user.delegation_id:
+        regions = Province.objects.filter(delegation_id=user.delegation_id).values("region_id")
+        return Q(pk__in=Trainer.objects.filter(regions__in=regions).values("pk"))
+    if role == Role.TRAINER:
+        return Q(user=user)
+    return NOTHING
+
+
+SCOPE_FILTERS["trainings.Trainer"] = trainer_scope
+
+
+def _session_of(obj):
+    """The training session a record (session, day, participant, attendance, certificate) belongs to."""
+    for path in ("registration", "day"):
+        if hasattr(obj, f"{path}_id"):
+            obj = getattr(obj, path)
+    return getattr(obj, "session", obj)
+
+
+def runs_session(user, obj) -> bool:
+    session = _session_of(obj)
+    return (
+        role_of(user) == Role.TRAINER
+        and session is not None
+        and session.trainers.filter(user=user).exists()
+    )
+
+
+@rule("trainings.manage_catalogue")
+def manage_training_catalogue(user, obj) -> Decision:
+    return head_office_only(user, obj)
+
+
+@rule("trainings.manage_trainers")
+def manage_trainers(user, trainer) -> Decision:
+    """Head office, or a delegate for the trainers covering its regions (a new one: any)."""
+    role = role_of(user)
+    if role in NATIONAL_ROLES:
+        return ALLOW
+    if role == Role.DELEGATE:
+        if trainer is None or trainer.pk is None or can_see(user, trainer):
+            return ALLOW
+        return deny(_("This trainer does not cover your delegation."))
+    return deny(_("Only head office and the regional delegates manage trainers."))
+
+
+@rule("trainings.plan")
+def plan_training_session(user, session) -> Decision:
+    """Sessions and their invitations: head office, or the delegate where the session is held."""
+    session = _session_of(session)
+    role = role_of(user)
+    if role in NATIONAL_ROLES:
+        return ALLOW
+    if role == Role.DELEGATE:
+        if session is None or session.pk is None or can_see(user, session):
+            return ALLOW
+        return deny(_("This session is held outside your delegation."))
+    return deny(_("Only head office and the regional delegates plan sessions and invitations."))
+
+
+@rule("trainings.run")
+def run_training_session(user, obj) -> Decision:
+    """Attendance, evaluations and certificates: the session's trainers, or those who plan it."""
+    if runs_session(user, obj):
+        return ALLOW
+    if role_of(user) in NATIONAL_ROLES or role_of(user) == Role.DELEGATE:
+        return plan_training_session(user, obj)
+    return deny(_("Only the session's trainers and the staff who plan it record this."))
+
+
+@rule("trainings.revoke_certificate")
+def revoke_certificate(user, certificate) -> Decision:
+    return plan_training_session(user, certificate)
+
+
+@rule("trainings.answer_invitation")
+def answer_invitation(user, registration) -> Decision:
+    """A member's invitation is confirmed or declined by its cooperative's representative or by staff."""
+    if role_of(user) == Role.COOPERATIVE:
+        member = getattr(registration, "member", None)
+        if member is not None and member.cooperative_id == user.cooperative_id:
+            return ALLOW
+        return deny(_("You can only answer for the members of your own cooperative."))
+    return plan_training_session(user, registration)

@@ -401,6 +401,9 @@ def import_template(content: bytes, *, by) -> Template:
     data = read_workbook(content)
     latest = Template.objects.filter(code=data["code"]).aggregate(Max("version"))["version__max"] or 0
     data["version"] = latest + 1
+    previous = Template.objects.filter(code=data["code"]).order_by("-version").first()
+    if previous is not None:
+        data["purpose"] = previous.purpose
     try:
         return load_template(data)
     except ValidationError as error:

@@ -23,7 +23,9 @@ class StartForm(forms.Form):
             .select_related("cooperative", "edition")
         )
         self.fields["consultant"].queryset = User.objects.filter(role=Role.CONSULTANT, is_active=True)
-        self.fields["template"].queryset = Template.objects.filter(status=Template.Status.PUBLISHED)
+        self.fields["template"].queryset = Template.objects.filter(
+            status=Template.Status.PUBLISHED, purpose=Template.Purpose.DIAGNOSTIC
+        )
 
 
 class DetailsForm(forms.ModelForm):

@@ -33,6 +33,7 @@ def new_version(template: Template) -> Template:
         version=latest + 1,
         title_fr=template.title_fr,
         title_ar=template.title_ar,
+        purpose=template.purpose,
         status=Template.Status.DRAFT,
     )
     axes = {}
@@ -79,7 +80,11 @@ def load_template(data: dict) -> Template:
     template, created = Template.objects.get_or_create(
         code=data["code"],
         version=data.get("version", 1),
-        defaults={"title_fr": data["title_fr"], "title_ar": data.get("title_ar", "")},
+        defaults={
+            "title_fr": data["title_fr"],
+            "title_ar": data.get("title_ar", ""),
+            "purpose": data.get("purpose", Template.Purpose.DIAGNOSTIC),
+        },
     )
     if not created and (template.diagnostics.exists() or template.status == Template.Status.RETIRED):
         return template  # in use: never edited in place
@@ -132,7 +137,7 @@ def start_diagnostic(
     policy.require(by, "diagnostics.start", enrolment)
     if consultant.role != Role.CONSULTANT or not consultant.is_active:
         raise ValidationError(_("Choose an active consultant."))
-    if template.status != Template.Status.PUBLISHED:
+    if template.status != Template.Status.PUBLISHED or template.purpose != Template.Purpose.DIAGNOSTIC:
         raise ValidationError(_("Use a published template."))
     if Diagnostic.objects.filter(enrolment=enrolment, stage=stage).exists():
         raise ValidationError(_("This beneficiary already has a diagnostic at this stage."))
