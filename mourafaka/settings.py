@@ -240,6 +240,10 @@ SPECTACULAR_SETTINGS = {
         "PlanItemStatusEnum": "mourafaka.diagnostics.models.CapacityPlanItem.Status",
         "ActionStatusEnum": "mourafaka.diagnostics.models.DevelopmentAction.Status",
         "AttachmentKindEnum": "mourafaka.diagnostics.models.DiagnosticAttachment.Kind",
+        "TrainingSessionStatusEnum": "mourafaka.trainings.models.Session.Status",
+        "TrainingRegistrationStatusEnum": "mourafaka.trainings.models.Registration.Status",
+        "TrainingRegistrationSourceEnum": "mourafaka.trainings.models.Registration.Source",
+        "AttendanceSourceEnum": "mourafaka.trainings.models.Attendance.Source",
     },
 }
 
@@ -293,4 +297,6 @@ LOGGING = {
 # Programme-wide settings that the office may change without code.
 MOURAFAKA = {
     "DEMO_PASSWORD": env.str("DEMO_PASSWORD", default="Mourafaka-2026"),
+    # Absolute address of the site, for links that leave it (the QR code of a training certificate).
+    "SITE_URL": env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/"),
 }

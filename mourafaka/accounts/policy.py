@@ -436,8 +436,8 @@ def follow_diagnostic_plans(user, obj) -> Decision:
 
 
 def trainer_scope(user) -> Q:
-    from mourafaka.trainings.models import Trainer
     from mourafaka.territory.models import Province
+    from mourafaka.trainings.models import Trainer
 
     role = role_of(user)
     if role in NATIONAL_ROLES:
@@ -464,9 +464,7 @@ def _session_of(obj):
 def runs_session(user, obj) -> bool:
     session = _session_of(obj)
     return (
-        role_of(user) == Role.TRAINER
-        and session is not None
-        and session.trainers.filter(user=user).exists()
+        role_of(user) == Role.TRAINER and session is not None and session.trainers.filter(user=user).exists()
     )
 
 

@@ -22,6 +22,10 @@ def navigation(request):
         items.append((reverse("calls:list"), _("Calls")))
         if role in (Role.ADMIN, Role.MANAGER, Role.DELEGATE, Role.CONSULTANT, Role.COOPERATIVE):
             items.append((reverse("diagnostics:list"), _("Diagnostics")))
+        if role in (Role.ADMIN, Role.MANAGER, Role.DELEGATE, Role.TRAINER):
+            items.append((reverse("trainings:sessions"), _("Training")))
+        elif role == Role.COOPERATIVE:
+            items.append((reverse("trainings:my"), _("Training")))
         if policy.check(user, "diagnostics.manage_templates"):
             items.append((reverse("diagnostics:templates"), _("Questionnaires")))
         if policy.check(user, "core.view_statistics"):

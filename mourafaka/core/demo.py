@@ -17,6 +17,7 @@ from mourafaka.cooperatives.models import Cooperative, NationalProgramme, Sector
 from mourafaka.diagnostics.demo import load_diagnostics
 from mourafaka.programmes.models import Edition, Phase, Programme, RegionalQuota
 from mourafaka.territory.models import Delegation, Province, Region, Zone
+from mourafaka.trainings.demo import load_trainings
 
 DEMO_DOMAIN = "demo.mourafaka.ma"
 
@@ -377,4 +378,5 @@ def load_demo() -> list[DemoAccount]:
     accounts = load_accounts(cooperatives)
     load_calls()
     load_diagnostics()
+    load_trainings()
     return accounts

@@ -41,7 +41,9 @@ class Template(TimeStampedModel):
         SATISFACTION = "satisfaction", _("Satisfaction survey")
 
     code = models.SlugField(_("code"), max_length=48)
-    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices, default=Purpose.DIAGNOSTIC)
+    purpose = models.CharField(
+        _("purpose"), max_length=16, choices=Purpose.choices, default=Purpose.DIAGNOSTIC
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
     title_fr = models.CharField(_("title (French)"), max_length=255)
     title_ar = models.CharField(_("title (Arabic)"), max_length=255, blank=True)

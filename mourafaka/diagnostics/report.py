@@ -44,9 +44,14 @@ def font_faces() -> str:
 
 
 def pdf_from_html(html: str) -> bytes:
+    """The PDF of `html` with the bundled Arabic font. WeasyPrint applies @font-face rules only
+    through a FontConfiguration given to both the stylesheet and the rendering."""
     from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
 
-    return HTML(string=html, base_url=str(FONT_DIR)).write_pdf(stylesheets=[CSS(string=font_faces())])
+    fonts = FontConfiguration()
+    stylesheet = CSS(string=font_faces(), font_config=fonts)
+    return HTML(string=html, base_url=str(FONT_DIR)).write_pdf(stylesheets=[stylesheet], font_config=fonts)
 
 
 def svg_image_source(svg: str) -> str:

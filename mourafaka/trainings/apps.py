@@ -9,7 +9,7 @@ class TrainingsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from . import models
+        from . import models, timeline_sources  # noqa: F401  (registers the timeline sources)
 
         auditlog.register(models.Module)
         auditlog.register(models.Trainer, m2m_fields={"regions", "modules"})

@@ -50,7 +50,9 @@ class Module(BilingualNameMixin, TimeStampedModel):
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     theme = models.CharField(_("theme"), max_length=16, choices=Theme.choices)
-    audience = models.CharField(_("audience"), max_length=16, choices=Audience.choices, default=Audience.MEMBERS)
+    audience = models.CharField(
+        _("audience"), max_length=16, choices=Audience.choices, default=Audience.MEMBERS
+    )
     objectives_fr = models.TextField(_("objectives (French)"), blank=True)
     objectives_ar = models.TextField(_("objectives (Arabic)"), blank=True)
     material_fr = models.TextField(_("teaching material (French)"), blank=True)
@@ -101,8 +103,12 @@ class Trainer(TimeStampedModel):
     phone = models.CharField(_("phone"), max_length=16, blank=True)
     email = models.EmailField(_("email address"), blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=[("F", _("Woman")), ("M", _("Man"))], blank=True)
-    regions = models.ManyToManyField("territory.Region", related_name="trainers", verbose_name=_("regions covered"))
-    modules = models.ManyToManyField(Module, related_name="trainers", blank=True, verbose_name=_("qualified for"))
+    regions = models.ManyToManyField(
+        "territory.Region", related_name="trainers", verbose_name=_("regions covered")
+    )
+    modules = models.ManyToManyField(
+        Module, related_name="trainers", blank=True, verbose_name=_("qualified for")
+    )
     bio = models.TextField(_("profile"), blank=True)
     active = models.BooleanField(_("active"), default=True)
 
@@ -130,7 +136,9 @@ class Session(TimeStampedModel):
         CLOSED = "closed", _("Closed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("module"))
+    module = models.ForeignKey(
+        Module, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("module")
+    )
     edition = models.ForeignKey(
         "programmes.Edition",
         on_delete=models.PROTECT,
@@ -141,7 +149,10 @@ class Session(TimeStampedModel):
         help_text=_("The programme edition whose beneficiaries are invited."),
     )
     region = models.ForeignKey(
-        "territory.Region", on_delete=models.PROTECT, related_name="training_sessions", verbose_name=_("region")
+        "territory.Region",
+        on_delete=models.PROTECT,
+        related_name="training_sessions",
+        verbose_name=_("region"),
     )
     province = models.ForeignKey(
         "territory.Province",
@@ -166,7 +177,9 @@ class Session(TimeStampedModel):
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("1"))],
         help_text=_("Share of the session's days a participant must attend (0.80 = 80 %)."),
     )
-    trainers = models.ManyToManyField(Trainer, related_name="sessions", blank=True, verbose_name=_("trainers"))
+    trainers = models.ManyToManyField(
+        Trainer, related_name="sessions", blank=True, verbose_name=_("trainers")
+    )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED)
     notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(
@@ -201,7 +214,9 @@ class SessionDay(models.Model):
     SCOPE_COOPERATIVE = None
     SCOPE_STAFF = "session__trainers__user"
 
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="days", verbose_name=_("session"))
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="days", verbose_name=_("session")
+    )
     date = models.DateField(_("date"))
     starts_at = models.TimeField(_("from"), default="09:00")
     ends_at = models.TimeField(_("to"), default="16:00")
@@ -344,7 +359,9 @@ class Registration(TimeStampedModel):
                 fields=["session", "member"], condition=Q(member__isnull=False), name="unique_session_member"
             ),
             models.UniqueConstraint(
-                fields=["session", "trainer"], condition=Q(trainer__isnull=False), name="unique_session_trainer"
+                fields=["session", "trainer"],
+                condition=Q(trainer__isnull=False),
+                name="unique_session_trainer",
             ),
             models.UniqueConstraint(
                 fields=["session", "staff"], condition=Q(staff__isnull=False), name="unique_session_staff"
@@ -385,7 +402,9 @@ class Attendance(models.Model):
     registration = models.ForeignKey(
         Registration, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("participant")
     )
-    day = models.ForeignKey(SessionDay, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("day"))
+    day = models.ForeignKey(
+        SessionDay, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("day")
+    )
     present = models.BooleanField(_("present"), default=True)
     source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.ROOM)
     recorded_by = models.ForeignKey(
@@ -403,7 +422,12 @@ class Attendance(models.Model):
     class Meta:
         verbose_name = _("attendance")
         verbose_name_plural = _("attendances")
-        constraints = [models.UniqueConstraint(fields=["registration", "day"], name="unique_attendance_per_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "day"], name="unique_attendance_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id} {self.day_id} {'present' if self.present else 'absent'}"
 
 
 class Certificate(models.Model):

@@ -1,5 +1,75 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import (
+    attendance_views,
+    catalogue_views,
+    certificate_views,
+    cooperative_views,
+    count_views,
+    evaluation_views,
+    participant_views,
+    session_views,
+    sheet_views,
+    trainer_views,
+)
 
 app_name = "trainings"
 
-urlpatterns = []
+urlpatterns = [
+    path("modules/", catalogue_views.module_list, name="modules"),
+    path("modules/<int:pk>/", catalogue_views.module_detail, name="module"),
+    path("trainers/", trainer_views.trainer_list, name="trainers"),
+    path("trainers/new/", trainer_views.trainer_create, name="trainer_new"),
+    path("trainers/<int:pk>/", trainer_views.trainer_detail, name="trainer"),
+    path("trainers/<int:pk>/edit/", trainer_views.trainer_edit, name="trainer_edit"),
+    path("sessions/", session_views.session_list, name="sessions"),
+    path("calendar/", session_views.calendar, name="calendar"),
+    path("sessions/new/", session_views.session_create, name="session_new"),
+    path("sessions/warnings/", session_views.trainer_warnings, name="session_warnings"),
+    path("sessions/<int:pk>/", session_views.session_detail, name="session"),
+    path("sessions/<int:pk>/edit/", session_views.session_edit, name="session_edit"),
+    path("sessions/<int:pk>/warnings/", session_views.trainer_warnings, name="session_edit_warnings"),
+    path("sessions/<int:pk>/status/", session_views.session_status, name="session_status"),
+    path("sessions/<int:pk>/propose/", participant_views.propose, name="propose"),
+    path("sessions/<int:pk>/invite/", participant_views.send_invitations, name="invite"),
+    path("sessions/<int:pk>/remind/", participant_views.send_reminders, name="remind"),
+    path("sessions/<int:pk>/participants/add/", participant_views.add_participant, name="participant_add"),
+    path("sessions/<int:pk>/participants/search/", participant_views.member_candidates, name="member_search"),
+    path(
+        "sessions/<int:pk>/participants/<int:registration_pk>/cancel/",
+        participant_views.cancel,
+        name="participant_cancel",
+    ),
+    path(
+        "sessions/<int:pk>/participants/<int:registration_pk>/answer/",
+        participant_views.answer,
+        name="participant_answer",
+    ),
+    path("sessions/<int:pk>/attendance/", attendance_views.attendance_start, name="attendance_start"),
+    path("sessions/<int:pk>/attendance/<int:day_pk>/", attendance_views.attendance_day, name="attendance"),
+    path(
+        "sessions/<int:pk>/attendance/<int:day_pk>/<int:registration_pk>/",
+        attendance_views.mark,
+        name="attendance_mark",
+    ),
+    path("sessions/<int:pk>/attendance/<int:day_pk>/walk-in/", attendance_views.walk_in, name="walk_in"),
+    path("sessions/<int:pk>/attendance/import/", sheet_views.attendance_import, name="attendance_import"),
+    path("sessions/<int:pk>/evaluations/", evaluation_views.evaluations_page, name="evaluations"),
+    path(
+        "sessions/<int:pk>/evaluations/<int:registration_pk>/scores/",
+        evaluation_views.save_scores,
+        name="scores",
+    ),
+    path(
+        "sessions/<int:pk>/evaluations/<int:registration_pk>/satisfaction/",
+        evaluation_views.satisfaction,
+        name="satisfaction",
+    ),
+    path("sessions/<int:pk>/completion/", evaluation_views.completion, name="completion"),
+    path("sessions/<int:pk>/certificates/issue/", evaluation_views.issue, name="issue_certificates"),
+    path("certificates/<int:pk>/pdf/", certificate_views.download, name="certificate_pdf"),
+    path("certificates/<int:pk>/revoke/", certificate_views.revoke, name="certificate_revoke"),
+    path("my/", cooperative_views.my_trainings, name="my"),
+    path("my/invitations/<int:registration_pk>/answer/", cooperative_views.my_answer, name="my_answer"),
+    path("counts/", count_views.counts_page, name="counts"),
+]
