@@ -36,6 +36,8 @@ def home(request):
             .order_by("cooperative__name_fr")
         )
         context["assignments"] = assignments
+        if role == Role.TRAINER:
+            context["training_sessions"] = _upcoming_training_sessions(user)
         return render(request, "core/home_field.html", context)
     blocks, grand_total = statistics.by_zone(user)
     context.update(
@@ -49,6 +51,15 @@ def home(request):
             Cooperative.objects.visible_to(user).select_related("province").order_by("-updated_at")[:8]
         )
     return render(request, "core/home_dashboard.html", context)
+
+
+def _upcoming_training_sessions(user) -> list:
+    """The sessions a trainer runs that are not over (held or planned), soonest first."""
+    from mourafaka.trainings.models import Session
+    from mourafaka.trainings.queries import sessions_for
+
+    sessions = sessions_for(user).filter(status__in=[Session.Status.PLANNED, Session.Status.HELD])
+    return list(sessions.select_related("module", "province")[:10])
 
 
 @login_required
