@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "mourafaka.calls",
     "mourafaka.diagnostics",
     "mourafaka.trainings",
+    "mourafaka.coaching",
 ]
 
 MIDDLEWARE = [
@@ -244,6 +245,14 @@ SPECTACULAR_SETTINGS = {
         "TrainingRegistrationStatusEnum": "mourafaka.trainings.models.Registration.Status",
         "TrainingRegistrationSourceEnum": "mourafaka.trainings.models.Registration.Source",
         "AttendanceSourceEnum": "mourafaka.trainings.models.Attendance.Source",
+        "CoachingEngagementStatusEnum": "mourafaka.coaching.models.Engagement.Status",
+        "CoachingVisitStatusEnum": "mourafaka.coaching.models.Visit.Status",
+        "ContractStatusEnum": "mourafaka.coaching.models.Contract.Status",
+        "DeliverableStatusEnum": "mourafaka.coaching.models.Deliverable.Status",
+        "DeliverableReviewEnum": ["validated", "rejected"],
+        "DeliverableKindEnum": "mourafaka.coaching.models.DeliverableKind",
+        "ProviderKindEnum": "mourafaka.coaching.models.Provider.Kind",
+        "ProviderStaffFunctionEnum": "mourafaka.coaching.models.ProviderStaff.Function",
     },
 }
 

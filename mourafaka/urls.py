@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from mourafaka.accounts import views as account_views
 from mourafaka.accounts.api import me
 from mourafaka.calls.api import AppealViewSet, ApplicationViewSet, CallViewSet, RankingVersionViewSet
+from mourafaka.coaching import api as coaching_api
 from mourafaka.cooperatives.api import CooperativeViewSet
 from mourafaka.cooperatives.import_api import ImportRunViewSet
 from mourafaka.cooperatives.member_api import DocumentViewSet, DuplicateViewSet, MemberViewSet
@@ -43,6 +44,7 @@ router.register("diagnostics", DiagnosticViewSet)
 router.register("capacity-plan-items", CapacityPlanItemViewSet)
 router.register("development-actions", DevelopmentActionViewSet)
 training_api.register_routes(router)
+coaching_api.register_routes(router)
 
 admin.site.site_header = "Mourafaka"
 admin.site.site_title = "Mourafaka"
@@ -61,6 +63,7 @@ urlpatterns = [
     path("calls/", include("mourafaka.calls.urls")),
     path("diagnostics/", include("mourafaka.diagnostics.urls")),
     path("trainings/", include("mourafaka.trainings.urls")),
+    path("coaching/", include("mourafaka.coaching.urls")),
     path("verify/<str:code>/", verify_views.verify, name="verify_certificate"),
     path("jobs/", include("mourafaka.core.urls")),
     path("admin/", admin.site.urls),
@@ -78,6 +81,7 @@ urlpatterns = [
     ),
     path("api/v1/questionnaire-templates/import/", TemplateImportView.as_view(), name="api-template-import"),
     path("api/v1/", include(training_api.api_urlpatterns)),
+    path("api/v1/", include(coaching_api.api_urlpatterns)),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -336,7 +336,8 @@ def diagnostic_scope(user, prefix: str = "") -> Q:
     role = role_of(user)
     if role == Role.CONSULTANT:
         return Q(**{f"{prefix}consultant": user})
-    if role == Role.COOPERATIVE:
+    if role in (Role.COOPERATIVE, Role.COACH):
+        # The cooperative and its coach (through its assignment) read the validated diagnostic and plans.
         return Q(**{f"{prefix}status": "validated"})
     if role in ASSIGNED_ROLES:
         return NOTHING
@@ -425,7 +426,15 @@ def follow_diagnostic_plans(user, obj) -> Decision:
         return ALLOW
     if role == Role.CONSULTANT and diagnostic is not None and diagnostic.consultant_id == user.pk:
         return ALLOW
-    return deny(_("Only head office, the delegate and the consultant record the progress of the plan."))
+    if (
+        role == Role.COACH
+        and diagnostic is not None
+        and coaches_cooperative(user, diagnostic.enrolment.cooperative_id)
+    ):
+        return ALLOW
+    return deny(
+        _("Only head office, the delegate, the consultant and the coach record the progress of the plan.")
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -524,3 +533,104 @@ def answer_invitation(user, registration) -> Decision:
             return ALLOW
         return deny(_("You can only answer for the members of your own cooperative."))
     return plan_training_session(user, registration)
+
+
+# ---------------------------------------------------------------------------
+# Individual coaching: head office and the delegate of the province organise engagements; the coach
+# of a cooperative (active coaching assignment) writes its visit reports; its representative
+# acknowledges them. Providers, contracts and deliverables: head office manages them, delegates read
+# them, a provider's staff read their own provider's.
+
+
+def coaches_cooperative(user, cooperative_id) -> bool:
+    return Assignment.objects.filter(
+        user=user, cooperative_id=cooperative_id, kind=Assignment.Kind.COACHING, active=True
+    ).exists()
+
+
+def _provider_scope(path: str):
+    def scope(user) -> Q:
+        from mourafaka.coaching.models import ProviderStaff
+
+        role = role_of(user)
+        if role in NATIONAL_ROLES or role == Role.DELEGATE:
+            return Q()
+        if role in ASSIGNED_ROLES:
+            providers = ProviderStaff.objects.filter(user=user, active=True).values("provider_id")
+            return Q(**{f"{path}__in": providers})
+        return NOTHING
+
+    return scope
+
+
+SCOPE_FILTERS["coaching.Provider"] = _provider_scope("pk")
+SCOPE_FILTERS["coaching.ProviderStaff"] = _provider_scope("provider")
+SCOPE_FILTERS["coaching.Contract"] = _provider_scope("provider")
+SCOPE_FILTERS["coaching.UnitPrice"] = _provider_scope("contract__provider")
+SCOPE_FILTERS["coaching.Deliverable"] = _provider_scope("contract__provider")
+
+
+def coach_profile_scope(user) -> Q:
+    from mourafaka.coaching.models import Coach
+    from mourafaka.territory.models import Province
+
+    role = role_of(user)
+    if role in NATIONAL_ROLES:
+        return Q()
+    if role == Role.DELEGATE and user.delegation_id:
+        regions = Province.objects.filter(delegation_id=user.delegation_id).values("region_id")
+        return Q(pk__in=Coach.objects.filter(regions__in=regions).values("pk"))
+    if role == Role.COACH:
+        return Q(user=user)
+    return NOTHING
+
+
+SCOPE_FILTERS["coaching.Coach"] = coach_profile_scope
+
+
+@rule("coaching.manage_providers")
+def manage_providers(user, obj) -> Decision:
+    """Providers, their staff, contracts and unit prices; validating deliverables for payment."""
+    return head_office_only(user, obj)
+
+
+def _cooperative_of_coaching(obj):
+    for path in ("visit", "engagement", "enrolment"):
+        if obj is not None and hasattr(obj, f"{path}_id"):
+            obj = getattr(obj, path)
+    return getattr(obj, "cooperative", None) if obj is not None else None
+
+
+@rule("coaching.organise")
+def organise_coaching(user, obj) -> Decision:
+    """Engagements, coach assignment and the visit plan: head office, the delegate of the province."""
+    role = role_of(user)
+    if role in NATIONAL_ROLES:
+        return ALLOW
+    if role == Role.DELEGATE:
+        cooperative = _cooperative_of_coaching(obj)
+        if cooperative is None or can_see(user, cooperative):
+            return ALLOW
+        return deny(_("This record is outside your delegation."))
+    return deny(_("Only head office and the regional delegates organise coaching."))
+
+
+@rule("coaching.report")
+def write_visit_report(user, obj) -> Decision:
+    """A visit report is written by the engagement's coach, while coaching the cooperative."""
+    cooperative = _cooperative_of_coaching(obj)
+    if role_of(user) == Role.COACH and cooperative is not None and coaches_cooperative(user, cooperative.pk):
+        return ALLOW
+    return deny(_("Only the coach of this cooperative writes its visit reports."))
+
+
+@rule("coaching.acknowledge")
+def acknowledge_visit(user, obj) -> Decision:
+    cooperative = _cooperative_of_coaching(obj)
+    if (
+        role_of(user) == Role.COOPERATIVE
+        and cooperative is not None
+        and cooperative.pk == user.cooperative_id
+    ):
+        return ALLOW
+    return deny(_("Only the cooperative's representative acknowledges a visit."))

@@ -39,6 +39,8 @@ def default_edition_settings() -> dict:
     return {
         "coaching_visits": 12,
         "coaching_months": 24,
+        "coaching_overdue_days": 30,
+        "coaching_max_cooperatives_per_coach": 15,
         "max_cooperative_age_years": 4,
         "min_activity_years": 1,
     }

@@ -10,6 +10,7 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mourafaka.accounts.models import Assignment
 from mourafaka.diagnostics import plans, scoring, services
 from mourafaka.diagnostics.models import CapacityPlanItem, DevelopmentAction, Diagnostic
 
@@ -270,7 +271,13 @@ def test_progress_is_recorded_once_validated_and_audited(fresh, persona):
     entry = LogEntry.objects.get_for_object(saved).order_by("-timestamp").first()
     assert entry.actor == delegate and entry.changes_dict["progress"] == ["0", "40"]
     with pytest.raises(PermissionDenied):
-        plans.update_action_progress(action=action, percent=50, status="in_progress", by=persona("coach"))
+        plans.update_action_progress(action=action, percent=50, status="in_progress", by=persona("trainer"))
+    # The cooperative's coach (an active coaching assignment) records progress from its visits.
+    coached = plans.update_action_progress(action=action, percent=60, status="in_progress", by=persona("coach"))
+    assert coached.progress == 60
+    Assignment.objects.filter(user=persona("coach"), kind=Assignment.Kind.COACHING).update(active=False)
+    with pytest.raises(PermissionDenied):
+        plans.update_action_progress(action=action, percent=70, status="in_progress", by=persona("coach"))
 
 
 def test_progress_is_refused_on_a_draft(fresh, persona):
@@ -311,13 +318,24 @@ def test_needs_for_lists_validated_plans_of_the_region_in_priority_order(fresh, 
 # Pages and API
 
 
-@pytest.mark.parametrize("key", ["coach", "trainer", "delegate.guelmim", "observer", "juror"])
+@pytest.mark.parametrize("key", ["trainer", "delegate.guelmim", "observer", "juror"])
 def test_out_of_scope_users_get_404(demo_diagnostics, client_for, key):
     diagnostic = demo_diagnostics["SAF-2022-0088"]
     client = client_for(key)
     assert client.get(reverse("diagnostics:plans", args=[diagnostic.pk])).status_code == 404
     assert client.get("/api/v1/capacity-plan-items/", {"diagnostic": diagnostic.pk}).json()["count"] == 0
     assert client.get("/api/v1/development-actions/").json()["count"] == 0
+
+
+def test_the_coach_of_the_cooperative_reads_its_validated_plans(demo_diagnostics, client_for):
+    diagnostic = demo_diagnostics["SAF-2022-0088"]  # the demo coach coaches SAF-2022-0088
+    client = client_for("coach")
+    assert client.get(reverse("diagnostics:plans", args=[diagnostic.pk])).status_code == 200
+    assert client.get("/api/v1/development-actions/").json()["count"] == diagnostic_actions(diagnostic)
+
+
+def diagnostic_actions(diagnostic) -> int:
+    return sum(objective.actions.count() for objective in diagnostic.objectives.all())
 
 
 def test_demo_plans_exist_and_the_cooperative_reads_them_once_validated(demo_diagnostics, client_for):
