@@ -296,7 +296,9 @@ def test_the_arabic_pdf_is_right_to_left(certificate):
 def test_a_revoked_certificate_says_so_on_its_pdf(certificate, persona):
     certificates.revoke_certificate(certificate=certificate, reason="erreur", by=persona("manager"))
     certificate.refresh_from_db()
-    assert "This certificate has been revoked." in certificates.certificate_html(certificate, language="fr")
+    with translation.override("fr"):
+        revoked = escape(translation.gettext("This certificate has been revoked."))
+    assert revoked in certificates.certificate_html(certificate, language="fr")
 
 
 # ---------------------------------------------------------------------------
