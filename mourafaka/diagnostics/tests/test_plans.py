@@ -273,7 +273,9 @@ def test_progress_is_recorded_once_validated_and_audited(fresh, persona):
     with pytest.raises(PermissionDenied):
         plans.update_action_progress(action=action, percent=50, status="in_progress", by=persona("trainer"))
     # The cooperative's coach (an active coaching assignment) records progress from its visits.
-    coached = plans.update_action_progress(action=action, percent=60, status="in_progress", by=persona("coach"))
+    coached = plans.update_action_progress(
+        action=action, percent=60, status="in_progress", by=persona("coach")
+    )
     assert coached.progress == 60
     Assignment.objects.filter(user=persona("coach"), kind=Assignment.Kind.COACHING).update(active=False)
     with pytest.raises(PermissionDenied):
