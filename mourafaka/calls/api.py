@@ -5,20 +5,17 @@ Every write goes through mourafaka.calls.services, which checks the permission p
 reason) and refuses bad input with its message (400). Records outside the caller's scope answer 404.
 """
 
-from contextlib import contextmanager
-
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from mourafaka.accounts import policy
 from mourafaka.accounts.models import User
 from mourafaka.cooperatives.models import Cooperative
-from mourafaka.core.api import ScopedQuerysetMixin
+from mourafaka.core.api import ScopedField, ScopedQuerysetMixin, SignedIn, refused_as_400
 from mourafaka.territory.models import Region
 
 from . import eligibility, services
@@ -35,31 +32,6 @@ from .models import (
 LANGUAGE = OpenApiParameter(
     "lang", str, enum=list(eligibility.LANGUAGES), description="Language of the explanations"
 )
-
-
-class SignedIn(permissions.BasePermission):
-    """Any signed-in user may call; the services decide with the policy (they raise 403)."""
-
-    def has_permission(self, request, view) -> bool:
-        return policy.is_active(request.user)
-
-
-@contextmanager
-def refused_as_400():
-    """A service's refusal (Django ValidationError) becomes a 400 carrying its message."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        if hasattr(error, "error_dict"):
-            raise serializers.ValidationError(error.message_dict) from error
-        raise serializers.ValidationError({"detail": error.messages}) from error
-
-
-class ScopedField(serializers.PrimaryKeyRelatedField):
-    """A reference to a record the caller may see (others do not exist: "invalid pk")."""
-
-    def get_queryset(self):
-        return policy.visible(self.context["request"].user, super().get_queryset())
 
 
 # ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import exceptions, mixins, permissions, renderers, serializers, status, viewsets
+from rest_framework import exceptions, mixins, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -30,7 +30,7 @@ from rest_framework.views import APIView
 from mourafaka.accounts import policy
 from mourafaka.accounts.models import Role, User
 from mourafaka.cooperatives.models import Member
-from mourafaka.core.api import ScopedQuerysetMixin
+from mourafaka.core.api import ScopedField, ScopedQuerysetMixin, SignedIn, as_400
 from mourafaka.core.masking import mask, mask_phone
 from mourafaka.diagnostics.models import DevelopmentAction
 from mourafaka.programmes.models import Edition, Enrolment
@@ -54,17 +54,19 @@ from .models import (
 )
 
 
-class SignedIn(permissions.BasePermission):
-    """Any signed-in user may call; the coaching services decide with the policy (403 with the reason)."""
+class StaleReportConflict(exceptions.APIException):
+    """409: the report was saved by someone else since the version sent. The body carries the message
+    and the version now stored (a number, not a string as DRF would make it)."""
 
-    def has_permission(self, request, view) -> bool:
-        return policy.is_active(request.user)
-
-
-class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "Conflict."
     default_code = "conflict"
+
+    def __init__(self, error):
+        super().__init__(code=self.default_code)
+        self.detail = {
+            "detail": [str(message) for message in error.messages],
+            "current_version": error.current_version,
+        }
 
 
 @contextmanager
@@ -74,18 +76,9 @@ def refused_as_400():
     try:
         yield
     except reports.StaleReport as error:
-        raise Conflict({"detail": error.messages, "current_version": error.current_version}) from error
+        raise StaleReportConflict(error) from error
     except DjangoValidationError as error:
-        if hasattr(error, "error_dict"):
-            raise serializers.ValidationError(error.message_dict) from error
-        raise serializers.ValidationError({"detail": error.messages}) from error
-
-
-class ScopedField(serializers.PrimaryKeyRelatedField):
-    """A reference to a record the caller may see (others do not exist: "invalid pk")."""
-
-    def get_queryset(self):
-        return policy.visible(self.context["request"].user, super().get_queryset())
+        raise as_400(error) from error
 
 
 class DeliverableCountSerializer(serializers.Serializer):
@@ -1102,33 +1095,28 @@ class ContractViewSet(
             count = deliverables.collect_deliverables(contract=self.get_object(), by=request.user)
         return Response({"count": count})
 
-    @extend_schema(parameters=[PERIOD], responses=StatementSerializer)
-    @action(detail=True, methods=["get"])
-    def statement(self, request, pk=None):
-        """Per period and kind: deliverables recorded, validated, rejected and the amount due, with the
-        totals and what is left under the ceiling."""
-        contract = self.get_object()
-        statement = deliverables.contract_statement(contract, period=_period(request))
-        return Response(StatementSerializer(_statement_data(contract, statement)).data)
-
-    @extend_schema(parameters=[PERIOD], responses={(200, XlsxRenderer.media_type): OpenApiTypes.BINARY})
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path="statement.xlsx",
-        url_name="statement-xlsx",
-        renderer_classes=[XlsxRenderer, renderers.JSONRenderer],
+    @extend_schema(
+        parameters=[PERIOD],
+        responses={
+            (200, "application/json"): StatementSerializer,
+            (200, XlsxRenderer.media_type): OpenApiTypes.BINARY,
+        },
     )
-    def statement_xlsx(self, request, pk=None):
-        """The statement as a workbook for payment (statement sheet and the list of deliverables)."""
+    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, XlsxRenderer])
+    def statement(self, request, pk=None, format=None):
+        """Per period and kind: deliverables recorded, validated, rejected and the amount due, with the
+        totals and what is left under the ceiling. `statement.xlsx` (or `Accept:` the spreadsheet type)
+        downloads it as a workbook for payment, with the list of deliverables."""
         contract = self.get_object()
         period = _period(request)
-        response = HttpResponse(
-            deliverables.statement_xlsx(contract, period), content_type=XlsxRenderer.media_type
-        )
-        filename = deliverables.statement_filename(contract, period, "xlsx")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        if request.accepted_renderer.format == XlsxRenderer.format:
+            content = deliverables.statement_xlsx(contract, period)
+            response = HttpResponse(content, content_type=XlsxRenderer.media_type)
+            filename = deliverables.statement_filename(contract, period, "xlsx")
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
+        statement = deliverables.contract_statement(contract, period=period)
+        return Response(StatementSerializer(_statement_data(contract, statement)).data)
 
 
 # ---------------------------------------------------------------------------

@@ -1,8 +1,11 @@
 """What every API endpoint shares: scoped querysets and errors answered in the user's language."""
 
+from contextlib import contextmanager
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions
+from rest_framework import exceptions, permissions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from mourafaka.accounts import policy
@@ -13,6 +16,36 @@ class ScopedQuerysetMixin:
 
     def get_queryset(self):
         return policy.visible(self.request.user, super().get_queryset())
+
+
+class SignedIn(permissions.BasePermission):
+    """Any signed-in user may call; the services decide with the policy (they raise 403 with the reason)."""
+
+    def has_permission(self, request, view) -> bool:
+        return policy.is_active(request.user)
+
+
+class ScopedField(serializers.PrimaryKeyRelatedField):
+    """A reference to a record the caller may see (others do not exist: "invalid pk")."""
+
+    def get_queryset(self):
+        return policy.visible(self.context["request"].user, super().get_queryset())
+
+
+def as_400(error: DjangoValidationError) -> serializers.ValidationError:
+    """A service's refusal as a 400 carrying its translated message(s)."""
+    if hasattr(error, "error_dict"):
+        return serializers.ValidationError(error.message_dict)
+    return serializers.ValidationError({"detail": error.messages})
+
+
+@contextmanager
+def refused_as_400():
+    """Run service calls whose refusals (Django ValidationError) become 400 answers."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        raise as_400(error) from error
 
 
 def exception_handler(exc, context):

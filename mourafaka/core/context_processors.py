@@ -26,6 +26,12 @@ def navigation(request):
             items.append((reverse("trainings:sessions"), _("Training")))
         elif role == Role.COOPERATIVE:
             items.append((reverse("trainings:my"), _("Training")))
+        if role in (Role.ADMIN, Role.MANAGER, Role.DELEGATE, Role.COACH):
+            items.append((reverse("coaching:home"), _("Coaching")))
+        elif role == Role.COOPERATIVE:
+            items.append((reverse("coaching:my"), _("Coaching")))
+        if role in (Role.ADMIN, Role.MANAGER):
+            items.append((reverse("coaching:providers"), _("Providers")))
         if policy.check(user, "diagnostics.manage_templates"):
             items.append((reverse("diagnostics:templates"), _("Questionnaires")))
         if policy.check(user, "core.view_statistics"):

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from mourafaka.accounts.models import Assignment, Role, User
 from mourafaka.calls.demo import load_calls
+from mourafaka.coaching.demo import load_coaching
 from mourafaka.cooperatives.demo_members import load_members
 from mourafaka.cooperatives.models import Cooperative, NationalProgramme, Sector
 from mourafaka.diagnostics.demo import load_diagnostics
@@ -379,4 +380,5 @@ def load_demo() -> list[DemoAccount]:
     load_calls()
     load_diagnostics()
     load_trainings()
+    load_coaching()
     return accounts

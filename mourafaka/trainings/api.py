@@ -8,10 +8,7 @@ translated message (400, in the caller's Accept-Language). Members' CIN and phon
 roles that may not read them.
 """
 
-from contextlib import contextmanager
-
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
@@ -27,7 +24,7 @@ from rest_framework.views import APIView
 from mourafaka.accounts import policy
 from mourafaka.accounts.models import Role, User
 from mourafaka.cooperatives.models import Member
-from mourafaka.core.api import ScopedQuerysetMixin
+from mourafaka.core.api import ScopedField, ScopedQuerysetMixin, SignedIn, refused_as_400
 from mourafaka.core.masking import mask, mask_phone
 from mourafaka.core.permissions import PolicyPermission
 from mourafaka.core.values import InvalidValue, parse_cin
@@ -38,31 +35,6 @@ from . import attendance, certificates, counts, evaluations, invitations, querie
 from .access import require_catalogue_reader, require_counts_reader
 from .forms import parse_month
 from .models import Attendance, Certificate, Module, Registration, Session, SessionDay, Trainer
-
-
-class SignedIn(permissions.BasePermission):
-    """Any signed-in user may call; the training services decide with the policy (403 with the reason)."""
-
-    def has_permission(self, request, view) -> bool:
-        return policy.is_active(request.user)
-
-
-@contextmanager
-def refused_as_400():
-    """A service's refusal (Django ValidationError) becomes a 400 carrying its translated message."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        if hasattr(error, "error_dict"):
-            raise serializers.ValidationError(error.message_dict) from error
-        raise serializers.ValidationError({"detail": error.messages}) from error
-
-
-class ScopedField(serializers.PrimaryKeyRelatedField):
-    """A reference to a record the caller may see (others do not exist: "invalid pk")."""
-
-    def get_queryset(self):
-        return policy.visible(self.context["request"].user, super().get_queryset())
 
 
 class SentCountSerializer(serializers.Serializer):

@@ -28,7 +28,10 @@ def make_engagement(db, persona):
     """make_engagement(enrolment) → an active engagement without visits (made directly)."""
 
     def make(enrolment: Enrolment, *, coach=None, starts_on=dt.date(2025, 1, 6), **fields) -> Engagement:
-        Engagement.objects.filter(enrolment=enrolment).delete()
+        # Stopped rather than deleted: the demo's confirmed visits are referenced by deliverables.
+        Engagement.objects.filter(enrolment=enrolment, status=Engagement.Status.ACTIVE).update(
+            status=Engagement.Status.STOPPED
+        )
         return Engagement.objects.create(
             enrolment=enrolment, coach=coach or persona("coach"), starts_on=starts_on, **fields
         )
