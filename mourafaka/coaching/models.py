@@ -169,7 +169,8 @@ class UnitPrice(models.Model):
 class Deliverable(models.Model):
     """One piece of work counted toward a contract: a validated diagnostic, a training day held, a
     confirmed visit. Recorded as delivered, then validated (or rejected) by the office; the amount is
-    the unit price frozen when it was recorded."""
+    the unit price frozen when it was recorded. It goes with the work it counts if that work is ever
+    deleted (the audit journal keeps both)."""
 
     class Status(models.TextChoices):
         DELIVERED = "delivered", _("Delivered")
@@ -182,7 +183,7 @@ class Deliverable(models.Model):
     kind = models.CharField(_("deliverable"), max_length=32, choices=DeliverableKind.choices)
     diagnostic = models.OneToOneField(
         "diagnostics.Diagnostic",
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="deliverable",
@@ -190,7 +191,7 @@ class Deliverable(models.Model):
     )
     training_day = models.ForeignKey(
         "trainings.SessionDay",
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="deliverables",
@@ -198,7 +199,7 @@ class Deliverable(models.Model):
     )
     visit = models.OneToOneField(
         "coaching.Visit",
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="deliverable",

@@ -212,6 +212,8 @@ def _clean_actions(visit: Visit, rows) -> tuple[list[dict], object]:
     """The action rows, each naming an action of the beneficiary's development plan (its latest
     validated diagnostic), a known status and a percentage."""
     rows = list(rows or [])
+    if not rows:
+        return [], None
     try:
         wanted = [int(row["action"]) for row in rows]
     except (KeyError, TypeError, ValueError):

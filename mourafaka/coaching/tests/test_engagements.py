@@ -169,7 +169,8 @@ def test_starting_an_engagement_plans_the_visits_and_gives_the_coach_the_coopera
     assert Assignment.objects.get(user=coach, cooperative=safi_enrolment.cooperative, kind="coaching").active
     change = CoachChange.objects.get(engagement=engagement)
     assert change.coach == coach and change.previous_coach is None
-    assert Notification.objects.filter(user=coach, title__contains="Coaching of").exists()
+    cooperative_name = safi_enrolment.cooperative.name_fr  # the title is in the coach's language (French)
+    assert Notification.objects.filter(user=coach, title__contains=cooperative_name).exists()
     assert policy.visible(coach, Visit.objects.filter(engagement=engagement)).count() == 12
 
 

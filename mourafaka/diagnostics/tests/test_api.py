@@ -30,7 +30,8 @@ def test_list_is_scoped(demo_diagnostics, api_for):
     ids = lambda key: {item["id"] for item in api_for(key).get("/api/v1/diagnostics/").json()["results"]}  # noqa: E731
     assert validated.pk in ids("consultant") and validated.pk in ids("cooperative")
     assert demo_diagnostics["MAR-2022-0141"].pk not in ids("cooperative")
-    assert ids("coach") == set() and ids("observer") == set()
+    assert validated.pk in ids("coach") and ids("observer") == set()  # the coach of SAF-2022-0088
+    assert demo_diagnostics["MAR-2022-0141"].pk not in ids("coach")  # a draft, not coached by her
     assert api_for("delegate.guelmim").get(f"/api/v1/diagnostics/{validated.pk}/").status_code == 404
 
 

@@ -88,7 +88,7 @@ def test_detail_page_links_to_both_reports(demo_diagnostics, client_for):
     assert reverse("diagnostics:report", args=[diagnostic.pk, "ar"]) in page
 
 
-@pytest.mark.parametrize("key", ["delegate.guelmim", "coach", "observer"])
+@pytest.mark.parametrize("key", ["delegate.guelmim", "trainer", "observer"])
 def test_out_of_scope_users_get_404_for_the_report(demo_diagnostics, client_for, key):
     diagnostic = demo_diagnostics["SAF-2022-0088"]
     client = client_for(key)
