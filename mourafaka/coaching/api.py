@@ -30,7 +30,7 @@ from rest_framework.views import APIView
 from mourafaka.accounts import policy
 from mourafaka.accounts.models import Role, User
 from mourafaka.cooperatives.models import Member
-from mourafaka.core.api import ScopedField, ScopedQuerysetMixin, SignedIn, as_400
+from mourafaka.core.api import ScopedField, ScopedQuerysetMixin, SignedIn, XlsxRenderer, as_400
 from mourafaka.core.masking import mask, mask_phone
 from mourafaka.diagnostics.models import DevelopmentAction
 from mourafaka.programmes.models import Edition, Enrolment
@@ -1021,19 +1021,6 @@ def _statement_data(contract, statement) -> dict:
         "ceiling": statement.ceiling,
         "ceiling_left": statement.ceiling_left,
     }
-
-
-class XlsxRenderer(renderers.BaseRenderer):
-    """Lets the spreadsheet download answer with the file itself (and its errors as JSON)."""
-
-    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    format = "xlsx"
-    charset = None
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, bytes):
-            return data
-        return renderers.JSONRenderer().render(data)
 
 
 class ContractFilter(django_filters.FilterSet):

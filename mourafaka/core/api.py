@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, permissions, serializers
+from rest_framework import exceptions, permissions, renderers, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from mourafaka.accounts import policy
@@ -46,6 +46,27 @@ def refused_as_400():
         yield
     except DjangoValidationError as error:
         raise as_400(error) from error
+
+
+class DownloadRenderer(renderers.BaseRenderer):
+    """Lets a download action answer with the file itself (and its errors as JSON)."""
+
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return renderers.JSONRenderer().render(data)
+
+
+class PdfRenderer(DownloadRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+
+
+class XlsxRenderer(DownloadRenderer):
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    format = "xlsx"
 
 
 def exception_handler(exc, context):

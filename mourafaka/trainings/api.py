@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from mourafaka.accounts import policy
 from mourafaka.accounts.models import Role, User
 from mourafaka.cooperatives.models import Member
-from mourafaka.core.api import ScopedField, ScopedQuerysetMixin, SignedIn, refused_as_400
+from mourafaka.core.api import PdfRenderer, ScopedField, ScopedQuerysetMixin, SignedIn, refused_as_400
 from mourafaka.core.masking import mask, mask_phone
 from mourafaka.core.permissions import PolicyPermission
 from mourafaka.core.values import InvalidValue, parse_cin
@@ -848,19 +848,6 @@ class AttendanceViewSet(
 
 # ---------------------------------------------------------------------------
 # Certificates
-
-
-class PdfRenderer(renderers.BaseRenderer):
-    """Lets the PDF download answer with the file itself (and its errors as JSON)."""
-
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, bytes):
-            return data
-        return renderers.JSONRenderer().render(data)
 
 
 class RevokeSerializer(serializers.Serializer):
