@@ -20,6 +20,7 @@ cooperative.
 import datetime as dt
 from functools import lru_cache
 
+from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -33,7 +34,7 @@ from mourafaka.core.imports import (
     Column,
     Importer,
     Row,
-    insert_many,
+    insert_rows,
     register,
 )
 from mourafaka.core.text import search_key, searchable
@@ -70,6 +71,13 @@ def _searchable_one(name: str) -> str:
 def search_name_of(first: str, second: str) -> str:
     """`searchable(first, second)`, name by name through a cache (names repeat in big files)."""
     return " | ".join(part for part in (_searchable_one(first), _searchable_one(second)) if part)
+
+
+@lru_cache(maxsize=65_536)
+def parse_repeated_date(value: str) -> dt.date | None:
+    """`parse_date` through a cache: a members file has a few tens of thousands of distinct dates
+    (of birth, of joining) for hundreds of thousands of rows. Refusals are not cached."""
+    return parse_date(value)
 
 
 def registration(value: str) -> str:
@@ -434,6 +442,67 @@ MEMBER_FETCH = (
     "consent_date",
     "search_name",
 )
+# What `_new_row` gives, in its order: a new member's values, written by `insert_rows`.
+NEW_MEMBER_FIELDS = (
+    "cooperative_id",
+    "region_id",
+    "province_id",
+    "full_name_fr",
+    "full_name_ar",
+    "search_name",
+    "sex",
+    "birth_date",
+    "cin",
+    "role",
+    "phone",
+    "joined_date",
+    "consent",
+    "consent_date",
+)
+
+
+# A list of texts passed to PostgreSQL as one text, each value after a separator that no CIN or
+# search key holds (`text` and `search_key` remove control characters): psycopg writes one
+# literal instead of quoting each item of an array in Python (about 10 ms for a batch's values).
+LIST_SEPARATOR = "\x1f"
+SQL_LIST = "(string_to_array(%s, chr(31)))[2:]"
+
+
+def _sql_list(values) -> str:
+    """`values` for SQL_LIST: "" for none, else each value after a separator ([2:] drops the
+    empty item before the first, and keeps a single empty value as one)."""
+    values = list(values)
+    if not values:
+        return ""
+    joined = LIST_SEPARATOR + LIST_SEPARATOR.join(values)
+    if joined.count(LIST_SEPARATOR) != len(values):
+        raise ValueError("a value holds the list separator")
+    return joined
+
+
+@lru_cache(maxsize=1)
+def member_lookup_sql() -> str:
+    """`MemberImporter._existing_in_one_query`: part 1 the members by CIN (with the registration
+    number of their cooperative), part 2 the members of the cooperatives with one of the names,
+    in the order of the names (the model's ordering, as the ORM would read them)."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"m.{quote(Member._meta.get_field(name).column)}" for name in MEMBER_FETCH)
+    member, cooperative = quote(Member._meta.db_table), quote(Cooperative._meta.db_table)
+    cin = quote(Member._meta.get_field("cin").column)
+    cooperative_id = quote(Member._meta.get_field("cooperative").column)
+    search_name = quote(Member._meta.get_field("search_name").column)
+    number = quote(Cooperative._meta.get_field("registration_number").column)
+    order = ", ".join(quote(Member._meta.get_field(name).column) for name in Member._meta.ordering)
+    return (
+        f"SELECT 1 AS part, {columns}, c.{number} FROM {member} m"  # noqa: S608
+        f" JOIN {cooperative} c ON c.{quote('id')} = m.{cooperative_id}"
+        f" WHERE m.{cin} IN (SELECT unnest({SQL_LIST}))"
+        f" UNION ALL SELECT 2, {columns}, NULL FROM unnest({SQL_LIST}::bigint[]) AS k(id) CROSS JOIN LATERAL"
+        f" (SELECT * FROM {member} WHERE {cooperative_id} = k.id AND {search_name} = ANY({SQL_LIST})"
+        f" OFFSET 0) m"  # OFFSET 0: one look-up of the index per cooperative, whatever the estimates
+        f" ORDER BY part, {order}"
+    )
+
 
 # French and Arabic ways of naming the roles, besides the codes and the (translated) labels.
 ROLE_SPELLINGS = {
@@ -540,10 +609,13 @@ class MemberImporter(RegistryImporter):
         _read(row, "sex", parse_sex)
         if values["sex"] is None and not data["sex"].strip():
             row.error("sex", gettext_noop("Give the sex: F or M."))
-        _read(row, "birth_date", parse_date)
+        _read(row, "birth_date", parse_repeated_date)
         if values["birth_date"] and values["birth_date"] > self.today:
             row.error("birth_date", gettext_noop("The birth date is in the future."))
-        _read(row, "cin", parse_cin)
+        if row.key is not None and row.key.startswith("cin:"):  # read from the same cell by key_of
+            values["cin"] = row.key[4:]
+        else:
+            _read(row, "cin", parse_cin)
         try:
             values["role"] = parse_choice(
                 data["role"], self.roles, message=gettext_noop("Unknown role: %(value)s."), value=data["role"]
@@ -552,7 +624,7 @@ class MemberImporter(RegistryImporter):
             values["role"] = None
             row.error("role", error.message, **error.params)
         _read(row, "phone", parse_phone)
-        _read(row, "joined_date", parse_date)
+        _read(row, "joined_date", parse_repeated_date)
         _read(row, "consent", parse_bool)
 
     def _cooperatives_of(self, rows: list[Row]) -> None:
@@ -626,14 +698,8 @@ class MemberImporter(RegistryImporter):
                 )
             values["cooperative"] = cooperative
             keyed.append(row)
-        by_cin = {
-            record["cin"]: record
-            for record in Member.objects.filter(
-                cin__in=[row.values["cin"] for row in keyed if row.values["cin"]]
-            ).values(*MEMBER_FETCH, "cooperative__registration_number")
-        }
-        by_name = self._by_name([row for row in keyed if row.values["cin"] not in by_cin])
-        to_create: list[Member] = []
+        by_cin, by_name = self._existing(keyed)
+        to_create: list[tuple] = []
         to_update: list[Member] = []
         changed_fields: set[str] = set()
         for row in keyed:
@@ -664,17 +730,35 @@ class MemberImporter(RegistryImporter):
             if record is None:
                 row.status = CREATED
                 if self.commit:
-                    to_create.append(self._new_member(values))
+                    to_create.append(self._new_row(values))
                 continue
-            member = Member(**{name: record[name] for name in MEMBER_FETCH})
-            changes = self._merge(member, values)
+            current = {name: record[name] for name in MEMBER_FETCH}
+            changes = self._merge(current, values)
             row.status = UPDATED if changes else UNCHANGED
             if changes and self.commit:
+                member = Member(**current)
                 to_update.append(member)
                 changed_fields.update(changes)
                 self.record_change(member, created=False, changes=changes)
         if self.commit:
             self._write(to_create, to_update, changed_fields)
+
+    def _existing(self, keyed: list[Row]) -> tuple[dict, dict]:
+        """The registry's members that the rows may be: by CIN, and by (cooperative, search name,
+        birth date) among the members of the rows' cooperatives for the rows whose CIN the
+        registry does not hold (namesakes: the last in the order of the names wins)."""
+        if connection.vendor == "postgresql":
+            return self._existing_in_one_query(keyed)
+        return self._existing_with_orm(keyed)
+
+    def _existing_with_orm(self, keyed: list[Row]) -> tuple[dict, dict]:
+        by_cin = {
+            record["cin"]: record
+            for record in Member.objects.filter(
+                cin__in=[row.values["cin"] for row in keyed if row.values["cin"]]
+            ).values(*MEMBER_FETCH, "cooperative__registration_number")
+        }
+        return by_cin, self._by_name([row for row in keyed if row.values["cin"] not in by_cin])
 
     def _by_name(self, rows: list[Row]) -> dict:
         if not rows:
@@ -688,35 +772,73 @@ class MemberImporter(RegistryImporter):
             for record in records
         }
 
-    def _new_member(self, values: dict) -> Member:
+    def _existing_in_one_query(self, keyed: list[Row]) -> tuple[dict, dict]:
+        """`_existing` in one round trip on PostgreSQL, the values passed as two arrays rather
+        than thousands of parameters (which psycopg and the server would each parse), and the
+        CINs joined through their index: during a national import the table grows inside the
+        transaction without statistics, and `cin IN (...)` was planned as a scan of the table.
+        The second part fetches the namesakes for every row; those of rows whose CIN is found
+        are left out here, as `_by_name` never asks for them."""
+        if not keyed:
+            return {}, {}
+        cins = [row.values["cin"] for row in keyed if row.values["cin"]]
+        cooperative_ids = sorted({row.values["cooperative"][0] for row in keyed})
+        names = sorted({row.values["search_name"] for row in keyed})
+        with connection.cursor() as cursor:
+            cursor.execute(
+                member_lookup_sql(),
+                [_sql_list(cins), _sql_list(map(str, cooperative_ids)), _sql_list(names)],
+            )
+            found = cursor.fetchall()
+        by_cin, namesakes = {}, []
+        for part, *fields in found:
+            if part == 1:
+                record = dict(zip(MEMBER_FETCH, fields, strict=False))
+                record["cooperative__registration_number"] = fields[-1]
+                by_cin[record["cin"]] = record
+            else:
+                namesakes.append(dict(zip(MEMBER_FETCH, fields, strict=False)))
+        rest = [row for row in keyed if row.values["cin"] not in by_cin]
+        wanted_cooperatives = {row.values["cooperative"][0] for row in rest}
+        wanted_names = {row.values["search_name"] for row in rest}
+        by_name = {
+            (record["cooperative_id"], record["search_name"], record["birth_date"]): record
+            for record in namesakes
+            if record["cooperative_id"] in wanted_cooperatives and record["search_name"] in wanted_names
+        }
+        return by_cin, by_name
+
+    def _new_row(self, values: dict) -> tuple:
+        """A new member as the values of NEW_MEMBER_FIELDS, for `insert_rows`."""
         cooperative_id, region_id, province_id = values["cooperative"]
         consent = bool(values["consent"])
-        return Member(
-            cooperative_id=cooperative_id,
-            region_id=region_id,
-            province_id=province_id,
-            full_name_fr=values["full_name_fr"],
-            full_name_ar=values["full_name_ar"],
-            search_name=values["search_name"],
-            sex=values["sex"],
-            birth_date=values["birth_date"],
-            cin=values["cin"] or None,
-            role=values["role"] or Member.Role.MEMBER,
-            phone=values["phone"] or "",
-            joined_date=values["joined_date"],
-            consent=consent,
-            consent_date=self.today if consent else None,
+        return (
+            cooperative_id,
+            region_id,
+            province_id,
+            values["full_name_fr"],
+            values["full_name_ar"],
+            values["search_name"],
+            values["sex"],
+            values["birth_date"],
+            values["cin"] or None,
+            values["role"] or Member.Role.MEMBER,
+            values["phone"] or "",
+            values["joined_date"],
+            consent,
+            self.today if consent else None,
         )
 
-    def _merge(self, member: Member, values: dict) -> dict:
-        """Put the row's values (blanks keep what is there) on `member`; return what changed."""
+    def _merge(self, member: dict, values: dict) -> dict:
+        """Put the row's values (blanks keep what is there) on `member` (its MEMBER_FETCH values);
+        return what changed."""
         changes = {}
 
         def put(name, value):
-            old = getattr(member, name)
+            old = member[name]
             if old != value:
                 changes[name] = (old, value)
-                setattr(member, name, value)
+                member[name] = value
 
         cooperative_id, region_id, province_id = values["cooperative"]
         put("cooperative_id", cooperative_id)
@@ -727,20 +849,21 @@ class MemberImporter(RegistryImporter):
             if not _blank(value):
                 put(name, value)
         consent = values["consent"]
-        if consent is True and not member.consent:
+        if consent is True and not member["consent"]:
             put("consent", True)
             put("consent_date", self.today)
-        elif consent is False and member.consent:
+        elif consent is False and member["consent"]:
             put("consent", False)
             put("consent_date", None)
         if "full_name_fr" in changes or "full_name_ar" in changes:
-            put("search_name", search_name_of(member.full_name_fr, member.full_name_ar))
+            put("search_name", search_name_of(member["full_name_fr"], member["full_name_ar"]))
         return changes
 
-    def _write(self, created: list[Member], updated: list[Member], changed_fields: set[str]) -> None:
+    def _write(self, created: list[tuple], updated: list[Member], changed_fields: set[str]) -> None:
         if created and self.audit_records is None:
-            insert_many(Member, created)  # no per-record audit, hence no need of the new keys
+            insert_rows(Member, NEW_MEMBER_FIELDS, created)  # no per-record audit: no need of the keys
         elif created:
+            created = [Member(**dict(zip(NEW_MEMBER_FIELDS, row, strict=True))) for row in created]
             Member.objects.bulk_create(created)
             for member in created:
                 if self.audit_records is None:

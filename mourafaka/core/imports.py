@@ -15,8 +15,9 @@ reports and keeps the run's state.
 Volume (hundreds of thousands of rows, constant memory):
 - the file is streamed (csv module; openpyxl in read-only mode) and handled in batches of
   `BATCH_SIZE` rows; an importer looks its references up in memory and fetches what a batch
-  needs from the database with one `__in` query per kind of record, then writes with
-  `bulk_create` / `bulk_update`;
+  needs from the database with one `__in` query per kind of record (or one query for all, on
+  PostgreSQL), then writes with `bulk_create` / `bulk_update`, or `insert_many` / `insert_rows`
+  (COPY on PostgreSQL) for new records whose keys are not needed after;
 - duplicates inside the file are merged (the later row wins): a first quick pass records where
   each key occurs in a temporary SQLite file, not in memory (`KeyIndex`), so the second pass
   knows, for every row, whether a later row replaces it; re-importing a file with duplicates
@@ -45,12 +46,13 @@ import codecs
 import csv
 import io
 import json
+import operator
 import os
 import re
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -60,7 +62,7 @@ from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files import File
-from django.db import connections, models, router, transaction
+from django.db import DatabaseError, connections, models, router, transaction
 from django.utils import timezone, translation
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_noop
@@ -263,29 +265,83 @@ def insert_many(model: type[models.Model], objects: list[models.Model]) -> None:
     column gets one converter chosen once (dates and times adapted for the database, plain values
     as they are, anything else through the field) and the rows go to `executemany`, or to COPY on
     PostgreSQL. `auto_now` and `auto_now_add` columns get the current time, as `bulk_create`
-    would give them.
+    would give them. `insert_rows` does the same from tuples of values, without the instances.
     """
     if not objects:
         return
     connection = connections[router.db_for_write(model)]
-    operations = connection.ops
     now = timezone.now()
-    columns, readers = [], []
+    fields, readers = [], []
     for model_field in model._meta.concrete_fields:
         if model_field.primary_key:
             continue
-        columns.append(operations.quote_name(model_field.column))
+        fields.append(model_field)
         readers.append(_column_reader(model_field, connection, now))
+    _write_rows(connection, model, fields, [tuple(read(obj) for read in readers) for obj in objects])
+
+
+def insert_rows(model: type[models.Model], names: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert the records that `insert_many([model(**dict(zip(names, row))) for row in rows])`
+    would insert, without building the instances (building a model instance took longer than
+    writing its row). `rows` are tuples in the order of `names`, attnames (`cooperative_id`),
+    neither the primary key nor an `auto_now(_add)` column; every other column gets what a new
+    instance holds: the field's default (which must not be computed, e.g. by a callable), or the
+    current time for `auto_now` and `auto_now_add`. The values are those the model's fields hold
+    (dates as dates)."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    now = timezone.now()
+    by_attname = {model_field.attname: model_field for model_field in model._meta.concrete_fields}
+    fields = [by_attname[name] for name in names]
+    converters = []  # (position in the tuple, converter) of the values to adapt for the database
+    for position, model_field in enumerate(fields):
+        if model_field.primary_key or _stamped(model_field):
+            raise ValueError(f"insert_rows gives {model_field.attname} itself")
+        convert = _value_converter(model_field, connection)
+        if convert is not None:
+            converters.append((position, convert))
+    tail = []  # what a new instance holds in the other columns, the same for every row
+    for model_field in model._meta.concrete_fields:
+        if model_field.primary_key or model_field.attname in names:
+            continue
+        if _stamped(model_field):
+            value = connection.ops.adapt_datetimefield_value(now)
+        elif model_field.has_default() and callable(model_field.default):
+            raise ValueError(f"insert_rows needs {model_field.attname}: its default is computed per record")
+        else:
+            value = model_field.get_default()
+            convert = _value_converter(model_field, connection)
+            if convert is not None:
+                value = convert(value)
+        fields.append(model_field)
+        tail.append(value)
+    tail = tuple(tail)
+    if converters:
+        prepared = []
+        for row in rows:
+            values = list(row)
+            for position, convert in converters:
+                values[position] = convert(values[position])
+            values.extend(tail)
+            prepared.append(values)
+    else:
+        prepared = [row + tail for row in rows]
+    _write_rows(connection, model, fields, prepared)
+
+
+def _write_rows(connection, model, fields, rows) -> None:
+    operations = connection.ops
+    columns = ", ".join(operations.quote_name(model_field.column) for model_field in fields)
     table = operations.quote_name(model._meta.db_table)
-    rows = [tuple(read(obj) for read in readers) for obj in objects]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # COPY: several times faster than INSERT there
-            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             return
-        marks = ", ".join(["%s"] * len(columns))
-        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608
+        marks = ", ".join(["%s"] * len(fields))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
 
 
 PLAIN_FIELDS = (
@@ -297,19 +353,36 @@ PLAIN_FIELDS = (
 )
 
 
+def _stamped(model_field) -> bool:
+    return isinstance(model_field, models.DateTimeField) and bool(
+        model_field.auto_now or model_field.auto_now_add
+    )
+
+
+def _value_converter(model_field, connection):
+    """What turns a value of the field, as the model holds it, into one for the database; None
+    when it goes as it is (plain values; dates and times on PostgreSQL, whose driver takes them)."""
+    operations = connection.ops
+    if isinstance(model_field, models.DateField):  # DateTimeField too
+        if connection.vendor == "postgresql":
+            return None  # its adapt_date(time)field_value returns the value as it is
+        if isinstance(model_field, models.DateTimeField):
+            return operations.adapt_datetimefield_value
+        return operations.adapt_datefield_value
+    if isinstance(model_field, PLAIN_FIELDS):
+        return None
+    return lambda value: model_field.get_db_prep_save(value, connection)
+
+
 def _column_reader(model_field, connection, now):
     attname = model_field.attname
-    operations = connection.ops
-    if isinstance(model_field, models.DateTimeField):
-        if model_field.auto_now or model_field.auto_now_add:
-            stamp = operations.adapt_datetimefield_value(now)
-            return lambda obj: stamp
-        return lambda obj: operations.adapt_datetimefield_value(getattr(obj, attname))
-    if isinstance(model_field, models.DateField):
-        return lambda obj: operations.adapt_datefield_value(getattr(obj, attname))
-    if isinstance(model_field, PLAIN_FIELDS):
-        return lambda obj: getattr(obj, attname)
-    return lambda obj: model_field.get_db_prep_save(getattr(obj, attname), connection)
+    if _stamped(model_field):
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        return lambda obj: stamp
+    convert = _value_converter(model_field, connection)
+    if convert is None:
+        return operator.attrgetter(attname)
+    return lambda obj: convert(getattr(obj, attname))
 
 
 # ---------------------------------------------------------------------------
@@ -496,8 +569,18 @@ def _open_csv(handle) -> Iterator[Source]:
             raise FileRefused(gettext_noop("The file is empty."))
 
         def rows():
+            neutralised = NEUTRALISED
             for number, cells in enumerate(reader, start=2):
-                yield number, cells, [_unneutralise(cell) for cell in cells]
+                # `_unneutralise` each cell, once one search of the row finds a cell starting
+                # with a quote (rarely: most rows are read as they are, the same list)
+                if "\x00'" in "\x00" + "\x00".join(cells):
+                    yield (
+                        number,
+                        cells,
+                        [cell[1:] if cell.startswith(neutralised) else cell for cell in cells],
+                    )
+                else:
+                    yield number, cells, cells
 
         yield Source("csv", encoding, header, max(lines - 1, 0), rows())
     finally:
@@ -729,7 +812,10 @@ def run_import(*, run: ImportRun, commit: bool, job_id: int | None = None) -> Im
                 refused = RefusedWriter(file_format=source.format, header=source.header)
                 total = source.total
                 side_progress = commit and job_id is not None
-                with transaction.atomic() if commit else nullcontext():
+                with (
+                    transaction.atomic() if commit else nullcontext(),
+                    _tuned_for_imports(in_transaction=commit),
+                ):
                     for batch in _batches(_data_rows(source, positions), BATCH_SIZE):
                         _place(batch, importer, index)
                         for row in batch:
@@ -775,6 +861,52 @@ def run_import(*, run: ImportRun, commit: bool, job_id: int | None = None) -> Im
     return run
 
 
+@contextmanager
+def _tuned_for_imports(*, in_transaction: bool) -> Iterator[None]:
+    """Two settings of PostgreSQL while an import runs, put back as they were when it ends:
+
+    - no JIT compilation: an import sends a few small look-ups per batch, and while a national
+      import fills a table inside its transaction the planner has no statistics of the new rows,
+      overestimates the cost of the look-ups past `jit_above_cost`, and compiling each one took
+      longer (about 40 ms) than running it;
+    - in the commit's transaction, foreign keys checked at the end of each statement
+      (`SET CONSTRAINTS ALL IMMEDIATE`) rather than at the commit: the registry's foreign keys are
+      DEFERRABLE INITIALLY DEFERRED (Django's default), so a national import queued three checks
+      per new member, millions of them, to run one by one at the commit; checked as each COPY
+      ends they took less than half the time (50,000 rows), and the server keeps no queue. An
+      import never writes a row whose references come later in the transaction, so the same rows
+      pass, and a broken reference fails the import either way. At the end the constraints are
+      deferred again, as Django's `check_constraints` leaves them, for what a caller's
+      transaction does next.
+
+    The settings are local to the transaction when there is one (a failed import's rollback
+    undoes them), else to the connection until put back.
+    """
+    connection = connections[router.db_for_write(ImportRun)]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    local = connection.in_atomic_block
+    scope = "true" if local else "false"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit')")
+        previous = cursor.fetchone()[0]
+        cursor.execute(f"SELECT set_config('jit', 'off', {scope})")
+        if in_transaction:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if not local:
+            with suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('jit', %s, false)", [previous])
+        raise
+    with connection.cursor() as cursor:
+        if in_transaction:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(f"SELECT set_config('jit', %s, {scope})", [previous])
+
+
 def _place(batch: list[Row], importer: Importer, index: KeyIndex) -> None:
     """Tell each row where its key occurs in the file."""
     for row in batch:
@@ -787,6 +919,10 @@ def _place(batch: list[Row], importer: Importer, index: KeyIndex) -> None:
 
 def _data_rows(source: Source, positions: dict[str, int]) -> Iterator[Row]:
     items = list(positions.items())
+    names = [name for name, _position in items]
+    needed = max(position for _name, position in items) + 1
+    pick = operator.itemgetter(*(position for _name, position in items))
+    single = len(items) == 1  # itemgetter of one position gives the value, not a tuple
     first = True
     for number, cells, texts in source.rows:
         if not any(texts):
@@ -795,8 +931,11 @@ def _data_rows(source: Source, positions: dict[str, int]) -> Iterator[Row]:
             first = False
             if texts[0].startswith(EXPLANATION_MARKER):
                 continue  # the explanation row of the template
-        width = len(texts)
-        data = {name: (texts[position] if position < width else "") for name, position in items}
+        if len(texts) >= needed:
+            data = dict(zip(names, (pick(texts),) if single else pick(texts), strict=True))
+        else:  # a short row: the missing cells are blank
+            width = len(texts)
+            data = {name: (texts[position] if position < width else "") for name, position in items}
         yield Row(number=number, cells=cells, data=data)
 
 

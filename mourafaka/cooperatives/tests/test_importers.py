@@ -4,11 +4,13 @@ import io
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.utils import timezone, translation
 
 from mourafaka.cooperatives.importers import CooperativeImporter, MemberImporter
 from mourafaka.cooperatives.models import Cooperative, Member, RegistrySettings
 from mourafaka.core import imports
+from mourafaka.core.imports import Row
 from mourafaka.core.models import ImportRun
 from mourafaka.core.text import searchable
 
@@ -410,3 +412,47 @@ def test_member_batches_use_a_fixed_number_of_queries(persona, django_assert_max
     with django_assert_max_num_queries(4 * 3 + 25):
         imports.run_import(run=run, commit=True)
     assert Member.objects.filter(cin__startswith="AB2").count() == 200
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-query look-up is PostgreSQL's")
+def test_the_one_query_look_up_finds_what_the_orm_queries_find(persona):
+    """On PostgreSQL the members that rows may be are fetched in one query (arrays, a join on the
+    CINs, one index look-up per cooperative): the same records, namesakes in the same order."""
+    born = {"birth_date": "1990-01-02", "full_name_ar": "", "sex": "M"}
+    commit(
+        persona("manager"),
+        "members",
+        [
+            member(cin="AB111111", full_name_fr="Ahmed Bennani", **born),
+            member(cin="", full_name_fr="AHMED bennani", **born),
+            member(cin="AB222222", full_name_fr="ahmed bennani", **born),
+            member(cin="AB333333", full_name_fr="Ahmed Bennani", registration_number="SAF-2021-0120", **born),
+            member(cin="AB444444", full_name_fr="Fatima Alaoui", full_name_ar=""),
+        ],
+    )
+    importer = MemberImporter(user=persona("manager"), commit=False)
+    rows = [
+        Row(number=number, cells=[], data=data)
+        for number, data in enumerate(
+            [
+                member(cin="AB111111", full_name_fr="Ahmed Bennani", **born),
+                member(cin="", full_name_fr="Ahmed Bennani", **born),
+                member(
+                    cin="AB999999", full_name_fr="Ahmed Bennani", registration_number="SAF-2021-0120", **born
+                ),
+                member(cin="AB444444", full_name_fr="Fatima Alaoui", full_name_ar=""),
+                member(cin="", full_name_fr="Personne Nouvelle", full_name_ar=""),
+            ],
+            start=2,
+        )
+    ]
+    for row in rows:
+        importer.parse(row)
+    importer._cooperatives_of(rows)
+    for row in rows:
+        row.values["cooperative"] = importer.cooperatives[row.values["registration_number"]]
+    by_cin, by_name = importer._existing_in_one_query(rows)
+    assert set(by_cin) == {"AB111111", "AB444444"}
+    assert len(by_name) == 2
+    assert (by_cin, by_name) == importer._existing_with_orm(rows)
+    assert importer._existing_in_one_query([]) == ({}, {})

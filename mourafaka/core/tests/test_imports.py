@@ -292,3 +292,56 @@ def test_progress_of_a_commit_is_read_from_its_side_file(persona):
     imports._write_side_progress(run, 500, 2000)
     assert imports.progress_of(run) == (500, 2000)
     assert imports.percent_of(run) == 25
+
+
+def test_cells_neutralised_against_formulas_are_read_as_they_were(tmp_path):
+    """A refused file neutralises cells starting with = + - @ by a quote; importing it again reads
+    them without the quote, in a row of plain cells or not."""
+    path = tmp_path / "members.csv"
+    path.write_bytes(
+        csv_bytes(
+            [
+                member_row(name="'=Fatima", cin="AB123456", phone="'+212612345678"),
+                member_row(name="Fatima O'Neil", cin="AB123457"),
+                member_row(name="'Fatima", cin="AB123458"),
+            ]
+        )
+    )
+    with imports.open_source(str(path), "members.csv") as source:
+        rows = list(source.rows)
+    name, phone = MEMBER_HEADER.index("full_name_fr"), MEMBER_HEADER.index("phone")
+    assert [(texts[name], texts[phone]) for _number, _cells, texts in rows] == [
+        ("=Fatima", "+212612345678"),
+        ("Fatima O'Neil", "0612345678"),
+        ("'Fatima", "0612345678"),
+    ]
+    assert rows[0][1][name] == "'=Fatima"  # the cells as read stay as they were
+
+
+def test_insert_rows_writes_what_insert_many_writes_from_instances():
+    import datetime as dt
+
+    from mourafaka.cooperatives.importers import NEW_MEMBER_FIELDS
+    from mourafaka.cooperatives.models import Cooperative
+
+    home = Cooperative.objects.get(registration_number="SAF-2022-0088")
+    territory = (home.pk, home.region_id, home.province_id)
+    rows = [
+        (*territory, "Amina Idrissi", "أمينة الإدريسي", "amina idrissi", "F", dt.date(1980, 2, 29),
+         "ZZ100001", "member", "+212612345678", dt.date(2020, 1, 1), True, dt.date(2025, 1, 2)),
+        (*territory, "Back\\slash\tTab", "", "backslash tab", "M", None,
+         None, Member.Role.TREASURER, "", None, False, None),
+    ]  # fmt: skip
+    cin = NEW_MEMBER_FIELDS.index("cin")
+    imports.insert_rows(Member, NEW_MEMBER_FIELDS, rows)
+    again = [(*row[:cin], row[cin] and f"Y{row[cin]}", *row[cin + 1 :]) for row in rows]  # CINs are unique
+    imports.insert_many(Member, [Member(**dict(zip(NEW_MEMBER_FIELDS, row, strict=True))) for row in again])
+    written = list(
+        Member.objects.filter(full_name_fr__in=["Amina Idrissi", "Back\\slash\tTab"])
+        .order_by("pk")
+        .values_list(*NEW_MEMBER_FIELDS, "active", "created_at", "updated_at")
+    )
+    assert [values[: len(NEW_MEMBER_FIELDS)] for values in written] == rows + again
+    assert all(values[-3] is True and values[-2] and values[-1] for values in written)
+    with pytest.raises(ValueError, match="id"):
+        imports.insert_rows(Member, ("id", *NEW_MEMBER_FIELDS), [(1, *rows[0])])

@@ -3,7 +3,7 @@ import datetime as dt
 import phonenumbers
 import pytest
 from django.utils import translation
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mourafaka.core import values
@@ -145,6 +145,86 @@ def test_phone_normalisation_is_idempotent_and_agrees_with_the_library(digits, f
     reference = phonenumbers.parse("0" + digits, "MA")
     assert phonenumbers.is_valid_number(reference)
     assert phonenumbers.format_number(reference, phonenumbers.PhoneNumberFormat.E164) == normalised
+
+
+def _library_parse_phone(text):
+    """What phonenumbers alone makes of a cell (after the same clean-up as parse_phone)."""
+    value = values.PHONE_PUNCTUATION.sub("", values.fold_digits(values.text(text)))
+    if values.is_blank(value):
+        return ""
+    if value.startswith("'"):
+        value = value[1:]
+    try:
+        number = phonenumbers.parse(value, "MA")
+    except phonenumbers.NumberParseException:
+        return "not a phone number"
+    if number.country_code != 212:
+        return "Only Moroccan"
+    if not phonenumbers.is_valid_number(number):
+        return "not a valid Moroccan"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _parse_phone_outcome(text):
+    try:
+        return values.parse_phone(text)
+    except InvalidValue as error:
+        return {
+            "This is not a phone number.": "not a phone number",
+            "Only Moroccan phone numbers (+212) are accepted.": "Only Moroccan",
+            "This is not a valid Moroccan phone number.": "not a valid Moroccan",
+        }[error.message]
+
+
+def test_the_compiled_moroccan_rules_are_in_use():
+    assert values.MOROCCAN_RULES is not None  # else every number goes through the library (slow)
+
+
+# Nine digits, the first not 0, biased towards the ranges of Moroccan numbers (5 to 8 first).
+national_numbers = st.one_of(
+    st.integers(min_value=100_000_000, max_value=999_999_999).map(str),
+    st.from_regex(r"[5-8][0-9]{8}", fullmatch=True),
+    st.from_regex(r"(?:5[2-9]|6[0-9]|7[0-7]|8[09])[0-9]{7}", fullmatch=True),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(national_numbers)
+def test_the_compiled_rules_agree_with_the_library(national):
+    number = phonenumbers.PhoneNumber(country_code=212, national_number=int(national))
+    assert values.moroccan_number_is_valid(national) == phonenumbers.is_valid_number(number)
+
+
+def test_the_compiled_rules_agree_with_the_library_on_every_five_digit_prefix():
+    """Today's Moroccan patterns look at five leading digits at most: try each prefix once."""
+    differ = []
+    for prefix in range(50_000, 90_000):
+        national = f"{prefix}{prefix * 7919 % 10_000:04d}"
+        number = phonenumbers.PhoneNumber(country_code=212, national_number=int(national))
+        if values.moroccan_number_is_valid(national) != phonenumbers.is_valid_number(number):
+            differ.append(national)
+    assert not differ
+
+
+phone_texts = st.one_of(
+    st.builds(
+        "{}{}{}".format,
+        st.sampled_from(["", "0", "00212", "+212", "+212 ", "'0", "+212 (0)", " 0"]),
+        national_numbers,
+        st.sampled_from(["", " ", "-"]),
+    ),
+    st.builds(
+        "{}{}".format, st.sampled_from(["", "0", "+212"]), st.from_regex(r"[1-9]\d{8}", fullmatch=True)
+    ),
+    st.text(alphabet="0123456789+ ()-./'٠١٢٣٤٥٦٧٨٩", max_size=18),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(phone_texts)
+def test_parse_phone_gives_what_the_library_alone_gives(text):
+    assert _parse_phone_outcome(text) == _library_parse_phone(text)
 
 
 def test_ice_has_fifteen_digits():
