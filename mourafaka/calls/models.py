@@ -8,14 +8,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from mourafaka.core.models import BilingualNameMixin, TimeStampedModel
-
-
-class ScopedQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from mourafaka.accounts.policy import visible
-
-        return visible(user, self)
+from mourafaka.core.models import BilingualNameMixin, ScopedQuerySet, TimeStampedModel
 
 
 class Call(BilingualNameMixin, TimeStampedModel):

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from mourafaka.core.models import TimeStampedModel
+from mourafaka.core.models import ScopedQuerySet, TimeStampedModel
 
 #: Defaults used when an edition's settings say nothing (Edition.settings keys).
 DEFAULT_VISITS = 12  # "coaching_visits"
@@ -18,13 +18,6 @@ DEFAULT_MONTHS = 24  # "coaching_months"
 DEFAULT_OVERDUE_DAYS = 30  # "coaching_overdue_days"
 DEFAULT_MAX_COOPERATIVES_PER_COACH = 15  # "coaching_max_cooperatives_per_coach"
 ACKNOWLEDGEMENT_CODE_MINUTES = 30
-
-
-class ScopedQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from mourafaka.accounts.policy import visible
-
-        return visible(user, self)
 
 
 # ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from mourafaka.core.models import BilingualNameMixin, TimeStampedModel
+from mourafaka.core.models import BilingualNameMixin, TimeStampedModel, in_language
 from mourafaka.core.text import searchable
 
 
@@ -138,9 +138,7 @@ class Cooperative(TimeStampedModel):
 
     @property
     def name(self) -> str:
-        if (get_language() or "fr").startswith("ar"):
-            return self.name_ar or self.name_fr
-        return self.name_fr or self.name_ar
+        return in_language(self.name_fr, self.name_ar)
 
     def save(self, *args, **kwargs):
         self.search_name = searchable(self.name_fr, self.name_ar)
@@ -264,9 +262,7 @@ class Member(TimeStampedModel):
 
     @property
     def full_name(self) -> str:
-        if (get_language() or "fr").startswith("ar"):
-            return self.full_name_ar or self.full_name_fr
-        return self.full_name_fr or self.full_name_ar
+        return in_language(self.full_name_fr, self.full_name_ar)
 
     def save(self, *args, **kwargs):
         self.search_name = searchable(self.full_name_fr, self.full_name_ar)

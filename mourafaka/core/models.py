@@ -5,6 +5,22 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
+def in_language(french: str, arabic: str) -> str:
+    """The Arabic text when the active language is Arabic (French when there is none), else French."""
+    if (get_language() or "fr").startswith("ar"):
+        return arabic or french
+    return french or arabic
+
+
+class ScopedQuerySet(models.QuerySet):
+    """`Model.objects.visible_to(user)`: the records the permission policy lets `user` see."""
+
+    def visible_to(self, user):
+        from mourafaka.accounts.policy import visible
+
+        return visible(user, self)
+
+
 class BilingualNameMixin(models.Model):
     """A record named in French and in Arabic; `name` follows the active language."""
 
@@ -19,9 +35,7 @@ class BilingualNameMixin(models.Model):
 
     @property
     def name(self) -> str:
-        if (get_language() or "fr").startswith("ar"):
-            return self.name_ar or self.name_fr
-        return self.name_fr or self.name_ar
+        return in_language(self.name_fr, self.name_ar)
 
 
 class TimeStampedModel(models.Model):

@@ -7,23 +7,9 @@ The questionnaire part knows nothing about cooperatives, so satisfaction surveys
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from mourafaka.core.models import BilingualNameMixin, TimeStampedModel
-
-
-def _in_language(french: str, arabic: str) -> str:
-    if (get_language() or "fr").startswith("ar"):
-        return arabic or french
-    return french or arabic
-
-
-class SharedQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from mourafaka.accounts.policy import visible
-
-        return visible(user, self)
+from mourafaka.core.models import BilingualNameMixin, ScopedQuerySet, TimeStampedModel, in_language
 
 
 class Template(TimeStampedModel):
@@ -49,7 +35,7 @@ class Template(TimeStampedModel):
     title_ar = models.CharField(_("title (Arabic)"), max_length=255, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
 
-    objects = SharedQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["code", "-version"]
@@ -62,7 +48,7 @@ class Template(TimeStampedModel):
 
     @property
     def title(self) -> str:
-        return _in_language(self.title_fr, self.title_ar)
+        return in_language(self.title_fr, self.title_ar)
 
     @property
     def is_editable(self) -> bool:
@@ -81,7 +67,7 @@ class Axis(BilingualNameMixin):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=1)
 
-    objects = SharedQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["template", "order", "code"]
@@ -153,7 +139,7 @@ class Question(models.Model):
         help_text=_('[{"kind": "training" or "coaching", "code": "…", "label_fr": "…", "label_ar": "…"}].'),
     )
 
-    objects = SharedQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["template", "axis__order", "order", "code"]
@@ -169,7 +155,7 @@ class Question(models.Model):
 
     @property
     def text(self) -> str:
-        return _in_language(self.text_fr, self.text_ar)
+        return in_language(self.text_fr, self.text_ar)
 
     @property
     def is_scored(self) -> bool:
@@ -179,7 +165,7 @@ class Question(models.Model):
 
     def choice_labels(self) -> list[tuple[str, str]]:
         return [
-            (choice["code"], _in_language(choice.get("label_fr", ""), choice.get("label_ar", "")))
+            (choice["code"], in_language(choice.get("label_fr", ""), choice.get("label_ar", "")))
             for choice in self.choices
         ]
 
@@ -197,13 +183,6 @@ class Question(models.Model):
                     )
         if self.target is not None and self.target <= 0:
             raise ValidationError({"target": _("The target must be above zero.")})
-
-
-class DiagnosticQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from mourafaka.accounts.policy import visible
-
-        return visible(user, self)
 
 
 class Diagnostic(TimeStampedModel):
@@ -268,7 +247,7 @@ class Diagnostic(TimeStampedModel):
     customers_markets = models.TextField(_("customers and markets"), blank=True)
     certifications = models.TextField(_("certifications"), blank=True)
 
-    objects = DiagnosticQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -326,13 +305,6 @@ class Answer(models.Model):
 # Plans of a diagnostic (see plans.py for how they are proposed and kept).
 
 
-class PlanQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from mourafaka.accounts.policy import visible
-
-        return visible(user, self)
-
-
 class CapacityPlanItem(TimeStampedModel):
     """A training module or coaching theme of the capacity-building plan of a diagnostic."""
 
@@ -371,7 +343,7 @@ class CapacityPlanItem(TimeStampedModel):
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.PROPOSED)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.KEPT)
 
-    objects = PlanQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["diagnostic", "status", "priority", "kind", "code"]
@@ -387,7 +359,7 @@ class CapacityPlanItem(TimeStampedModel):
 
     @property
     def label(self) -> str:
-        return _in_language(self.label_fr, self.label_ar)
+        return in_language(self.label_fr, self.label_ar)
 
 
 class DevelopmentObjective(TimeStampedModel):
@@ -405,7 +377,7 @@ class DevelopmentObjective(TimeStampedModel):
     title = models.CharField(_("objective"), max_length=255)
     order = models.PositiveSmallIntegerField(_("order"), default=1)
 
-    objects = PlanQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["diagnostic", "order", "pk"]
@@ -442,7 +414,7 @@ class DevelopmentAction(TimeStampedModel):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
 
-    objects = PlanQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["objective", "start_month", "pk"]
@@ -482,13 +454,6 @@ class DevelopmentAction(TimeStampedModel):
 # Photos and documents attached by the consultant (see attachments.py for the checks).
 
 
-class AttachmentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from mourafaka.accounts.policy import visible
-
-        return visible(user, self)
-
-
 class DiagnosticAttachment(models.Model):
     """A photo or a document the consultant attaches to a diagnostic while filling it in."""
 
@@ -518,7 +483,7 @@ class DiagnosticAttachment(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    objects = AttachmentQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["diagnostic", "-uploaded_at", "-pk"]

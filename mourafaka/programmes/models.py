@@ -2,14 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from mourafaka.core.models import BilingualNameMixin, TimeStampedModel
-
-
-class SharedQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from mourafaka.accounts.policy import visible
-
-        return visible(user, self)
+from mourafaka.core.models import BilingualNameMixin, ScopedQuerySet, TimeStampedModel
 
 
 class Programme(BilingualNameMixin, TimeStampedModel):
@@ -27,7 +20,7 @@ class Programme(BilingualNameMixin, TimeStampedModel):
     description_fr = models.TextField(_("description (French)"), blank=True)
     description_ar = models.TextField(_("description (Arabic)"), blank=True)
 
-    objects = SharedQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -64,7 +57,7 @@ class Edition(BilingualNameMixin, TimeStampedModel):
     )
     settings = models.JSONField(_("settings"), default=default_edition_settings, blank=True)
 
-    objects = SharedQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["programme", "number", "code"]
@@ -90,7 +83,7 @@ class Phase(BilingualNameMixin):
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
 
-    objects = SharedQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["edition", "number"]
@@ -110,7 +103,7 @@ class RegionalQuota(models.Model):
     region = models.ForeignKey("territory.Region", on_delete=models.PROTECT, verbose_name=_("region"))
     places = models.PositiveIntegerField(_("places"))
 
-    objects = SharedQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["edition", "region__code"]
@@ -120,13 +113,6 @@ class RegionalQuota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region}: {self.places}"
-
-
-class EnrolmentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from mourafaka.accounts.policy import visible
-
-        return visible(user, self)
 
 
 class Enrolment(TimeStampedModel):
@@ -168,7 +154,7 @@ class Enrolment(TimeStampedModel):
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
 
-    objects = EnrolmentQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["edition", "cooperative__name_fr"]

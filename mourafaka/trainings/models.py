@@ -11,21 +11,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from mourafaka.core.models import BilingualNameMixin, TimeStampedModel
+from mourafaka.core.models import BilingualNameMixin, ScopedQuerySet, TimeStampedModel, in_language
 
 #: Defaults used when an edition's settings say nothing (Edition.settings keys).
 DEFAULT_MEMBERS_PER_COOPERATIVE = 2
 DEFAULT_COMPLETION_RATE = Decimal("0.80")
-
-
-class ScopedQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from mourafaka.accounts.policy import visible
-
-        return visible(user, self)
 
 
 class Module(BilingualNameMixin, TimeStampedModel):
@@ -73,18 +65,13 @@ class Module(BilingualNameMixin, TimeStampedModel):
         verbose_name = _("training module")
         verbose_name_plural = _("training modules")
 
-    def _in_language(self, french: str, arabic: str) -> str:
-        if (get_language() or "fr").startswith("ar"):
-            return arabic or french
-        return french or arabic
-
     @property
     def objectives(self) -> str:
-        return self._in_language(self.objectives_fr, self.objectives_ar)
+        return in_language(self.objectives_fr, self.objectives_ar)
 
     @property
     def material(self) -> str:
-        return self._in_language(self.material_fr, self.material_ar)
+        return in_language(self.material_fr, self.material_ar)
 
 
 class Trainer(TimeStampedModel):
@@ -375,10 +362,7 @@ class Registration(TimeStampedModel):
     @property
     def person_name(self) -> str:
         if self.member_id:
-            member = self.member
-            if (get_language() or "fr").startswith("ar"):
-                return member.full_name_ar or member.full_name_fr
-            return member.full_name_fr or member.full_name_ar
+            return self.member.full_name
         if self.trainer_id:
             return self.trainer.full_name
         return str(self.staff)
@@ -484,6 +468,4 @@ class Certificate(models.Model):
 
     @property
     def module_title(self) -> str:
-        if (get_language() or "fr").startswith("ar"):
-            return self.module_title_ar or self.module_title_fr
-        return self.module_title_fr or self.module_title_ar
+        return in_language(self.module_title_fr, self.module_title_ar)

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, translation
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from mourafaka.accounts.models import Role, User
+from mourafaka.core.models import in_language
 from mourafaka.core.notifications import notify
 from mourafaka.core.sms import send_sms
 
@@ -28,9 +28,7 @@ class InLanguage:
         self.french, self.arabic = french or "", arabic or ""
 
     def __str__(self) -> str:
-        if (get_language() or "fr").startswith("ar"):
-            return self.arabic or self.french
-        return self.french or self.arabic
+        return in_language(self.french, self.arabic)
 
 
 class LocalDate:

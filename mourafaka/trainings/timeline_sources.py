@@ -15,10 +15,6 @@ from mourafaka.cooperatives.timeline import Event, timeline_source
 from .models import Certificate, Registration
 
 
-def _member_name(member) -> str:
-    return member.full_name_fr or member.full_name_ar
-
-
 @timeline_source
 def training_sessions(cooperative, *, limit: int) -> Iterable[Event]:
     registrations = (
@@ -42,7 +38,7 @@ def training_sessions(cooperative, *, limit: int) -> Iterable[Event]:
             kind="training",
             title=_("Training session: %(module)s") % {"module": session.module.name},
             detail=session.venue,
-            details=[f"{_member_name(r.member)} – {r.get_status_display()}" for r in people],
+            details=[f"{r.member.full_name} – {r.get_status_display()}" for r in people],
             url=reverse("trainings:session", args=[session.pk]),
         )
 
