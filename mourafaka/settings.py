@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "mourafaka.diagnostics",
     "mourafaka.trainings",
     "mourafaka.coaching",
+    "mourafaka.financing",
 ]
 
 MIDDLEWARE = [

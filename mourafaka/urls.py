@@ -19,6 +19,7 @@ from mourafaka.diagnostics.report_api import (
     TemplateExportView,
     TemplateImportView,
 )
+from mourafaka.financing import api as financing_api
 from mourafaka.programmes.api import EditionViewSet, ProgrammeViewSet
 from mourafaka.territory.api import DelegationViewSet, ProvinceViewSet, RegionViewSet
 from mourafaka.trainings import api as training_api
@@ -45,6 +46,7 @@ router.register("capacity-plan-items", CapacityPlanItemViewSet)
 router.register("development-actions", DevelopmentActionViewSet)
 training_api.register_routes(router)
 coaching_api.register_routes(router)
+financing_api.register_routes(router)
 
 admin.site.site_header = "Mourafaka"
 admin.site.site_title = "Mourafaka"
@@ -64,6 +66,7 @@ urlpatterns = [
     path("diagnostics/", include("mourafaka.diagnostics.urls")),
     path("trainings/", include("mourafaka.trainings.urls")),
     path("coaching/", include("mourafaka.coaching.urls")),
+    path("financing/", include("mourafaka.financing.urls")),
     path("verify/<str:code>/", verify_views.verify, name="verify_certificate"),
     path("jobs/", include("mourafaka.core.urls")),
     path("admin/", admin.site.urls),
@@ -82,6 +85,7 @@ urlpatterns = [
     path("api/v1/questionnaire-templates/import/", TemplateImportView.as_view(), name="api-template-import"),
     path("api/v1/", include(training_api.api_urlpatterns)),
     path("api/v1/", include(coaching_api.api_urlpatterns)),
+    path("api/v1/", include(financing_api.api_urlpatterns)),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -634,3 +634,88 @@ def acknowledge_visit(user, obj) -> Decision:
     ):
         return ALLOW
     return deny(_("Only the cooperative's representative acknowledges a visit."))
+
+
+# ---------------------------------------------------------------------------
+# Project financing: head office runs the round (settings, eligibility, committee, allocation,
+# agreements, payments); a beneficiary drafts its proposal with its coach (or staff on its behalf);
+# the committee scores (calls.review); the coach confirms milestones on the ground; the
+# cooperative, its coach and the delegation record follow-up figures.
+
+
+def _cooperative_of_financing(obj):
+    """The cooperative behind a cooperative, proposal, agreement, milestone or tranche."""
+    for path in ("tranche", "milestone", "agreement", "proposal", "application"):
+        if obj is not None and getattr(obj, f"{path}_id", None) is not None:
+            obj = getattr(obj, path)
+    if obj is not None and hasattr(obj, "cooperative_id") and not hasattr(obj, "registration_number"):
+        return obj.cooperative
+    return obj
+
+
+def _financing_field_work(user, obj, *, cooperative_may: bool, denial) -> Decision:
+    cooperative = _cooperative_of_financing(obj)
+    role = role_of(user)
+    if role == Role.COOPERATIVE and cooperative_may:
+        if cooperative is not None and cooperative.pk == user.cooperative_id:
+            return ALLOW
+        return deny(_("You can only act for your own cooperative."))
+    if role == Role.COACH:
+        if cooperative is not None and coaches_cooperative(user, cooperative.pk):
+            return ALLOW
+        return deny(denial)
+    if role in NATIONAL_ROLES or role == Role.DELEGATE:
+        return manages_in_scope(user, cooperative)
+    return deny(denial)
+
+
+@rule("financing.manage")
+def manage_financing(user, obj) -> Decision:
+    return head_office_only(user, obj)
+
+
+@rule("financing.propose")
+def propose_project(user, obj) -> Decision:
+    """A proposal is written by the cooperative's representative, its coach, or staff in scope."""
+    return _financing_field_work(
+        user,
+        obj,
+        cooperative_may=True,
+        denial=_("Only the cooperative, its coach or its delegation prepare its proposal."),
+    )
+
+
+@rule("financing.view_allocation")
+def view_allocation(user, obj) -> Decision:
+    if role_of(user) in NATIONAL_ROLES or role_of(user) == Role.DELEGATE:
+        return ALLOW
+    return deny(_("Allocations are read by head office and the regional delegates."))
+
+
+@rule("financing.confirm_milestone")
+def confirm_milestone(user, obj) -> Decision:
+    """The coach of the cooperative confirms a milestone on the ground; head office and the
+    delegation may too."""
+    return _financing_field_work(
+        user,
+        obj,
+        cooperative_may=False,
+        denial=_("Only the coach of this cooperative confirms its milestones."),
+    )
+
+
+@rule("financing.follow_up")
+def follow_up_project(user, obj) -> Decision:
+    """Implementation news (milestones reported done, figures, photos): the cooperative, its coach,
+    its delegation, head office."""
+    return _financing_field_work(
+        user,
+        obj,
+        cooperative_may=True,
+        denial=_("Only the cooperative, its coach or its delegation follow this project."),
+    )
+
+
+@rule("financing.disburse")
+def disburse(user, obj) -> Decision:
+    return head_office_only(user, obj)

@@ -9,6 +9,7 @@ English. Nothing here reads the database or the clock.
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +30,12 @@ class Facts:
     legal_status_ok: bool = False
     region_code: str = ""
     earlier_programmes: frozenset = field(default_factory=frozenset)  # programme codes already benefited from
+    # Facts of a financing proposal (None or empty for other calls).
+    beneficiary: bool = False  # an active beneficiary of the call's edition
+    amount_requested: Decimal | None = None
+    total_cost: Decimal | None = None
+    cofinancing: Decimal | None = None  # own contribution + other co-financing
+    missing_items: tuple = ()  # codes of PROPOSAL_ITEMS the proposal lacks
 
 
 @dataclass(frozen=True)
@@ -243,6 +250,104 @@ rule("youth_led", _("Youth-led"), [SHARE])(
         _("%(count)s young members among %(members)s: below %(share)s %% — not youth-led."),
     )
 )
+
+
+# ---------------------------------------------------------------------------
+# Financing proposals
+
+#: What a complete proposal holds (code → label), checked by the rule "proposal_complete".
+PROPOSAL_ITEMS = {
+    "description": _("a description of the project"),
+    "budget_lines": _("budget lines"),
+    "impact": _("the expected social impact"),
+    "business_plan": _("the business plan"),
+    "quote": _("at least one quote"),
+}
+
+
+def _money(value) -> str:
+    return f"{Decimal(value):,.2f}".replace(",", " ")
+
+
+@rule("beneficiary", _("Active beneficiary of the edition"))
+def beneficiary(facts: Facts, params: dict, at: dt.date) -> Outcome:
+    if facts.beneficiary:
+        return _outcome("beneficiary", True, _("An active beneficiary of this edition."), {})
+    return _outcome("beneficiary", False, _("Not an active beneficiary of this edition."), {})
+
+
+@rule(
+    "max_amount_requested",
+    _("Amount requested within the ceiling"),
+    [Param("ceiling", "integer", _("Ceiling per project (MAD)"), 0)],
+)
+def max_amount_requested(facts: Facts, params: dict, at: dt.date) -> Outcome:
+    ceiling = Decimal(params.get("ceiling", 0))
+    requested = facts.amount_requested or Decimal(0)
+    passed = facts.amount_requested is not None and 0 < requested <= ceiling
+    values = {"requested": _money(requested), "ceiling": _money(ceiling)}
+    if passed:
+        message = _("%(requested)s MAD requested, within the ceiling of %(ceiling)s MAD.")
+    else:
+        message = _("%(requested)s MAD requested, outside the ceiling of %(ceiling)s MAD.")
+    return _outcome("max_amount_requested", passed, message, values)
+
+
+@rule(
+    "min_cofinancing_share",
+    _("Co-financing of at least a share of the cost"),
+    [Param("min_share", "share", _("Minimum co-financing share (0 to 1)"), 0.1)],
+)
+def min_cofinancing_share(facts: Facts, params: dict, at: dt.date) -> Outcome:
+    share = Decimal(str(params.get("min_share", 0.1)))
+    cost, cofinancing = facts.total_cost or Decimal(0), facts.cofinancing or Decimal(0)
+    passed = cost > 0 and cofinancing >= share * cost
+    actual = (100 * cofinancing / cost).quantize(Decimal("0.1")) if cost > 0 else Decimal(0)
+    values = {
+        "cofinancing": _money(cofinancing),
+        "cost": _money(cost),
+        "actual": str(actual),
+        "share": str((100 * share).quantize(Decimal("0.1"))),
+    }
+    if passed:
+        message = _(
+            "%(cofinancing)s MAD of co-financing for a cost of %(cost)s MAD: %(actual)s %%, at least %(share)s %%."
+        )
+    else:
+        message = _(
+            "%(cofinancing)s MAD of co-financing for a cost of %(cost)s MAD: %(actual)s %%, below %(share)s %%."
+        )
+    return _outcome("min_cofinancing_share", passed, message, values)
+
+
+@rule("proposal_complete", _("Proposal complete"))
+def proposal_complete(facts: Facts, params: dict, at: dt.date) -> Outcome:
+    if not facts.missing_items:
+        return _outcome("proposal_complete", True, _("The proposal is complete."), {})
+    messages = {}
+    for language in LANGUAGES:
+        missing = ", ".join(_template(PROPOSAL_ITEMS[code], language) for code in facts.missing_items)
+        messages[language] = _template(_("The proposal lacks %(missing)s."), language) % {"missing": missing}
+    return Outcome(
+        rule="proposal_complete",
+        passed=False,
+        values={"missing": list(facts.missing_items)},
+        messages=messages,
+    )
+
+
+def financing_rules(
+    *, regions: Sequence[str], ceiling: Decimal, min_share: Decimal, beneficiaries_only: bool
+) -> list[dict]:
+    """The defaults of a financing round."""
+    rules = [{"rule": "beneficiary", "params": {}}] if beneficiaries_only else []
+    return rules + [
+        {"rule": "legal_status_ok", "params": {}},
+        {"rule": "region_in_call", "params": {"regions": sorted(regions)}},
+        {"rule": "max_amount_requested", "params": {"ceiling": int(ceiling)}},
+        {"rule": "min_cofinancing_share", "params": {"min_share": float(min_share)}},
+        {"rule": "proposal_complete", "params": {}},
+    ]
 
 
 def check_rules(rules: Sequence[dict]) -> None:

@@ -219,9 +219,15 @@ class ApplicationDocument(models.Model):
     SCOPE_PROVINCE = "application__cooperative__province"
     SCOPE_COOPERATIVE = "application__cooperative"
 
+    class Kind(models.TextChoices):
+        BUSINESS_PLAN = "business_plan", _("Business plan")
+        QUOTE = "quote", _("Quote")
+        OTHER = "other", _("Other document")
+
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="documents", verbose_name=_("application")
     )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
     title = models.CharField(_("title"), max_length=255, blank=True)
     file = models.FileField(_("file"), upload_to=application_document_path)
     original_name = models.CharField(_("original file name"), max_length=255)

@@ -4,6 +4,7 @@ Each service checks the permission policy, refuses bad input with a reason in th
 language (ValidationError), and writes in one transaction. Notifications leave after commit.
 """
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
@@ -302,6 +303,11 @@ def facts_of(cooperative: Cooperative, earlier: set[str]) -> eligibility.Facts:
     )
 
 
+#: Facts a kind of call adds to the registry's: {Call.Kind: function(applications, call) -> {application
+#: pk: {Facts field: value}}}. The financing app adds each proposal's amounts and completeness.
+FACT_PROVIDERS: dict = {}
+
+
 @transaction.atomic
 def run_eligibility(*, call: Call, by, at: dt.date | None = None) -> dict:
     """Evaluate every submitted application at the call's closing date (a fixed number of queries).
@@ -317,12 +323,15 @@ def run_eligibility(*, call: Call, by, at: dt.date | None = None) -> dict:
         )
     )
     earlier = _earlier_programmes([a.cooperative_id for a in applications], call)
+    provider = FACT_PROVIDERS.get(call.kind)
+    extra = provider(applications, call) if provider else {}
     now = timezone.now()
     EligibilityCheck.objects.filter(application__in=applications, current=True).update(current=False)
     checks = []
     for application in applications:
+        facts = facts_of(application.cooperative, earlier[application.cooperative_id])
         report = eligibility.evaluate(
-            facts_of(application.cooperative, earlier[application.cooperative_id]),
+            dataclasses.replace(facts, **extra.get(application.pk, {})),
             call.eligibility_rules,
             at=at,
         )
