@@ -254,6 +254,11 @@ SPECTACULAR_SETTINGS = {
         "DeliverableKindEnum": "mourafaka.coaching.models.DeliverableKind",
         "ProviderKindEnum": "mourafaka.coaching.models.Provider.Kind",
         "ProviderStaffFunctionEnum": "mourafaka.coaching.models.ProviderStaff.Function",
+        "FinancingProposalStatusEnum": "mourafaka.financing.models.Proposal.Status",
+        "FinancingAgreementStatusEnum": "mourafaka.financing.models.Agreement.Status",
+        "TrancheConditionKindEnum": "mourafaka.financing.models.TrancheCondition.Kind",
+        "ProjectDocumentKindEnum": "mourafaka.financing.models.AgreementDocument.Kind",
+        "ProposalDocumentKindEnum": "mourafaka.calls.models.ApplicationDocument.Kind",
     },
 }
 

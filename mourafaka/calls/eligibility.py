@@ -336,6 +336,12 @@ def proposal_complete(facts: Facts, params: dict, at: dt.date) -> Outcome:
     )
 
 
+#: Rules that read a financing proposal: set by a financing round, not offered for other calls.
+FINANCING_RULES = frozenset(
+    {"beneficiary", "max_amount_requested", "min_cofinancing_share", "proposal_complete"}
+)
+
+
 def financing_rules(
     *, regions: Sequence[str], ceiling: Decimal, min_share: Decimal, beneficiaries_only: bool
 ) -> list[dict]:

@@ -147,6 +147,8 @@ class RulesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.rule_rows = []
         for code, label in eligibility.LABELS.items():
+            if code in eligibility.FINANCING_RULES:
+                continue
             switch = f"use_{code}"
             self.fields[switch] = forms.BooleanField(label=label, required=False)
             names = []

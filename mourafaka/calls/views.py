@@ -13,6 +13,7 @@ from mourafaka.accounts.access import get_for_user
 from mourafaka.accounts.models import Role
 from mourafaka.cooperatives.models import Cooperative
 from mourafaka.core.audit import history_of
+from mourafaka.financing.models import Proposal, Round
 from mourafaka.programmes.models import Edition, Enrolment, Phase
 from mourafaka.territory.models import Region
 
@@ -93,6 +94,7 @@ def call_detail(request, pk):
     )
     context = {
         "call": call,
+        "financing_round": Round.objects.filter(call=call).first(),
         "rules": [
             {
                 "label": LABELS.get(rule["rule"], rule["rule"]),
@@ -168,6 +170,9 @@ def call_action(request, pk, action):
 @login_required
 def apply(request, pk):
     call = get_for_user(Call, request.user, pk=pk)
+    financing_round = Round.objects.filter(call=call).first()
+    if financing_round is not None:  # a financing round takes a whole project proposal
+        return redirect("financing:proposal_new", pk=financing_round.pk)
     if policy.role_of(request.user) == Role.COOPERATIVE:
         cooperatives = Cooperative.objects.filter(pk=request.user.cooperative_id)
     else:
@@ -201,6 +206,8 @@ def application_detail(request, pk):
         pk=pk,
     )
     call = application.call
+    if Proposal.objects.filter(application=application).exists():
+        return redirect("financing:proposal", pk=application.proposal.pk)
     checks = list(application.eligibility_checks.all())
     version = services.current_ranking(call)
     entry = (
@@ -553,6 +560,9 @@ def call_create(request):
 def call_edit(request, pk):
     call = get_for_user(Call.objects.select_related("edition__programme", "phase"), request.user, pk=pk)
     policy.require(request.user, "calls.manage")
+    financing_round = Round.objects.filter(call=call).first()
+    if financing_round is not None:  # its rules and grid are the round's
+        return redirect("financing:round_edit", pk=financing_round.pk)
     if not call.closes_at > timezone.now():
         messages.error(request, _("This call is closed: its settings can no longer change."))
         return redirect("calls:detail", pk=call.pk)

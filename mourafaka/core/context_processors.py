@@ -30,6 +30,8 @@ def navigation(request):
             items.append((reverse("coaching:home"), _("Coaching")))
         elif role == Role.COOPERATIVE:
             items.append((reverse("coaching:my"), _("Coaching")))
+        if role in (Role.ADMIN, Role.MANAGER, Role.DELEGATE, Role.COACH, Role.COOPERATIVE, Role.JUROR):
+            items.append((reverse("financing:home"), _("Financing")))
         if role in (Role.ADMIN, Role.MANAGER):
             items.append((reverse("coaching:providers"), _("Providers")))
         if policy.check(user, "diagnostics.manage_templates"):

@@ -16,6 +16,7 @@ from mourafaka.coaching.demo import load_coaching
 from mourafaka.cooperatives.demo_members import load_members
 from mourafaka.cooperatives.models import Cooperative, NationalProgramme, Sector
 from mourafaka.diagnostics.demo import load_diagnostics
+from mourafaka.financing.demo import load_financing
 from mourafaka.programmes.models import Edition, Phase, Programme, RegionalQuota
 from mourafaka.territory.models import Delegation, Province, Region, Zone
 from mourafaka.trainings.demo import load_trainings
@@ -381,4 +382,5 @@ def load_demo() -> list[DemoAccount]:
     load_diagnostics()
     load_trainings()
     load_coaching()
+    load_financing()
     return accounts

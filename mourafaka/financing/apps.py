@@ -12,7 +12,7 @@ class FinancingConfig(AppConfig):
         from mourafaka.calls.models import Call
         from mourafaka.calls.services import FACT_PROVIDERS
 
-        from . import models
+        from . import models, timeline_sources  # noqa: F401  (registers the timeline sources)
         from .proposals import proposal_facts
 
         FACT_PROVIDERS[Call.Kind.FINANCING] = proposal_facts

@@ -65,7 +65,10 @@ def test_the_page_offers_the_phase_regions_the_engine_rules_and_the_default_grid
     assert ticked == {region.code for region in phase.regions.all()}
     assert data["call-edition"] == str(phase.edition_id) and data["call-phase"] == str(phase.pk)
     for code in eligibility.RULES:
-        assert f"rules-use_{code}" in data or code in ("women_led", "youth_led")
+        if code in eligibility.FINANCING_RULES:  # set by a financing round, never by hand
+            assert f"rules-use_{code}" not in data
+        else:
+            assert f"rules-use_{code}" in data or code in ("women_led", "youth_led")
     assert data["rules-max_legal_age__years"] == "4"
     assert [data[f"grid-{i}-code"] for i in range(len(services.DEFAULT_GRID))] == [
         row[0] for row in services.DEFAULT_GRID
