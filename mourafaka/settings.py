@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "mourafaka.trainings",
     "mourafaka.coaching",
     "mourafaka.financing",
+    "mourafaka.trust",
 ]
 
 MIDDLEWARE = [

@@ -24,6 +24,7 @@ from mourafaka.programmes.api import EditionViewSet, ProgrammeViewSet
 from mourafaka.territory.api import DelegationViewSet, ProvinceViewSet, RegionViewSet
 from mourafaka.trainings import api as training_api
 from mourafaka.trainings import verify_views
+from mourafaka.trust import api as trust_api
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet)
@@ -47,6 +48,7 @@ router.register("development-actions", DevelopmentActionViewSet)
 training_api.register_routes(router)
 coaching_api.register_routes(router)
 financing_api.register_routes(router)
+trust_api.register_routes(router)
 
 admin.site.site_header = "Mourafaka"
 admin.site.site_title = "Mourafaka"
@@ -67,6 +69,7 @@ urlpatterns = [
     path("trainings/", include("mourafaka.trainings.urls")),
     path("coaching/", include("mourafaka.coaching.urls")),
     path("financing/", include("mourafaka.financing.urls")),
+    path("trust/", include("mourafaka.trust.urls")),
     path("verify/<str:code>/", verify_views.verify, name="verify_certificate"),
     path("jobs/", include("mourafaka.core.urls")),
     path("admin/", admin.site.urls),
@@ -86,6 +89,7 @@ urlpatterns = [
     path("api/v1/", include(training_api.api_urlpatterns)),
     path("api/v1/", include(coaching_api.api_urlpatterns)),
     path("api/v1/", include(financing_api.api_urlpatterns)),
+    path("api/v1/", include(trust_api.api_urlpatterns)),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
