@@ -29,6 +29,15 @@ class StartForm(forms.Form):
 
 
 class DetailsForm(forms.ModelForm):
+    """The SWOT analysis and baseline figures, with the version the editor loaded (lost-update check)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.instance.pk:
+            self.fields["version"].initial = self.instance.details_version
+
     class Meta:
         model = Diagnostic
         fields = list(DETAIL_FIELDS)

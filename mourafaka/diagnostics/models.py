@@ -238,6 +238,9 @@ class Diagnostic(TimeStampedModel):
     opportunities = models.TextField(_("opportunities"), blank=True)
     threats = models.TextField(_("threats"), blank=True)
 
+    details_version = models.PositiveIntegerField(
+        _("version of the analysis and figures"), default=1, editable=False
+    )
     turnover_mad = models.DecimalField(
         _("yearly turnover (MAD)"), max_digits=14, decimal_places=2, null=True, blank=True
     )

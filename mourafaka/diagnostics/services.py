@@ -194,13 +194,28 @@ DETAIL_FIELDS = (
 )
 
 
+class StaleDetails(ValidationError):
+    """Someone saved the analysis and figures after the editor loaded them."""
+
+
 @transaction.atomic
-def save_details(*, diagnostic: Diagnostic, values: dict, by) -> Diagnostic:
-    """Save the SWOT analysis and the baseline figures."""
+def save_details(*, diagnostic: Diagnostic, values: dict, by, version: int | None = None) -> Diagnostic:
+    """Save the SWOT analysis and the baseline figures. `version` is the version the editor loaded:
+    when another save came in between, the save is refused (StaleDetails) rather than overwriting it."""
+    diagnostic = Diagnostic.objects.select_for_update().get(pk=diagnostic.pk)
     require_fillable(diagnostic, by)
+    if version is not None and version != diagnostic.details_version:
+        raise StaleDetails(
+            _(
+                "Someone else saved the analysis and figures while you were editing them. Your text is "
+                "kept below: reload the page in another tab to see theirs, merge, and save again."
+            ),
+            code="stale",
+        )
     for name, value in values.items():
         if name in DETAIL_FIELDS:
             setattr(diagnostic, name, value)
+    diagnostic.details_version += 1
     diagnostic.full_clean()
     diagnostic.save()
     return diagnostic

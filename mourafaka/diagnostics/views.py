@@ -145,6 +145,10 @@ def fill(request, pk):
     if not diagnostic.is_editable:
         messages.error(request, _("This diagnostic cannot be changed now."))
         return redirect("diagnostics:detail", pk=diagnostic.pk)
+    return _fill_page(request, diagnostic, DetailsForm(instance=diagnostic))
+
+
+def _fill_page(request, diagnostic, form, status: int = 200):
     answers = dict(diagnostic.answers.values_list("question_id", "value"))
     axes = diagnostic.template.axes.prefetch_related(
         Prefetch("questions", queryset=Question.objects.order_by("order", "code"))
@@ -152,7 +156,6 @@ def fill(request, pk):
     sections = [
         (axis, [(question, answers.get(question.pk)) for question in axis.questions.all()]) for axis in axes
     ]
-    form = DetailsForm(instance=diagnostic)
     context = {
         "diagnostic": diagnostic,
         "sections": sections,
@@ -160,7 +163,7 @@ def fill(request, pk):
         "scale_levels": SCALE_LEVELS,
         **attachments_context(diagnostic, request.user),
     }
-    return render(request, "diagnostics/fill.html", context)
+    return render(request, "diagnostics/fill.html", context, status=status)
 
 
 @login_required
@@ -191,18 +194,20 @@ def save_details(request, pk):
     diagnostic = _fillable(request, pk)
     form = DetailsForm(request.POST, instance=Diagnostic.objects.get(pk=diagnostic.pk))
     if form.is_valid():
+        values = {name: value for name, value in form.cleaned_data.items() if name != "version"}
         try:
-            services.save_details(diagnostic=diagnostic, values=form.cleaned_data, by=request.user)
+            services.save_details(
+                diagnostic=diagnostic, values=values, by=request.user, version=form.cleaned_data["version"]
+            )
+        except services.StaleDetails as stale:
+            form.add_error(None, stale)  # the typed text stays in the form
+            return _fill_page(request, diagnostic, form, status=409)
         except ValidationError as error:
             _refusal(request, error)
         else:
             messages.success(request, _("SWOT analysis and baseline figures saved."))
-    else:
-        for field, errors in form.errors.items():
-            messages.error(
-                request, f"{form.fields[field].label if field in form.fields else ''}: {' '.join(errors)}"
-            )
-    return redirect(reverse("diagnostics:fill", args=[diagnostic.pk]) + "#details")
+            return redirect(reverse("diagnostics:fill", args=[diagnostic.pk]) + "#details")
+    return _fill_page(request, diagnostic, form, status=400)
 
 
 @login_required
