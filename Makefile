@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run setup install messages compile-messages migrate reference demo serve test test-postgres e2e lint format check-migrations bench clean
+.PHONY: run setup install messages compile-messages migrate reference demo serve test test-postgres e2e lint format check-migrations bench load-test clean
 
 run: setup serve
 
@@ -47,6 +47,10 @@ test: install compile-messages
 
 e2e: install compile-messages
 	MOURAFAKA_TESTING=1 $(VENV)/bin/pytest -q -m e2e mourafaka e2e
+
+load-test: install  ## 100 users for 2 minutes on gunicorn + PostgreSQL with the national registry
+	$(PIP) install --quiet -e ".[load]"
+	$(PY) bench/load/run.py
 
 check-migrations: install
 	$(PY) manage.py makemigrations --check --dry-run

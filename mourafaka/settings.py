@@ -91,7 +91,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "mourafaka.trust.middleware.RequireTwoFactorMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    "mourafaka.trust.access_logging.PersonalDataAccessLogMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -170,6 +172,12 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_RATE_LIMITS = {"login_failed": False}  # django-axes does the lock-out
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Mourafaka"
+MFA_TOTP_TOLERANCE = 1  # a code typed at the end of its 30 seconds is still accepted
+# allauth's own limit on wrong codes is off with ACCOUNT_RATE_LIMITS above: these forms limit them.
+MFA_FORMS = {
+    "authenticate": "mourafaka.trust.forms.AuthenticateForm",
+    "reauthenticate": "mourafaka.trust.forms.ReauthenticateForm",
+}
 
 # django-axes: lock an account + IP pair out after repeated failures.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -315,4 +323,10 @@ MOURAFAKA = {
     "DEMO_PASSWORD": env.str("DEMO_PASSWORD", default="Mourafaka-2026"),
     # Absolute address of the site, for links that leave it (the QR code of a training certificate).
     "SITE_URL": env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/"),
+    # Two-factor login for head-office, delegate and provider staff: on in production, off for the
+    # `make run` demo and the tests unless MFA_REQUIRED=1.
+    "MFA_REQUIRED": env.bool("MFA_REQUIRED", default=PRODUCTION),
+    # Members of cooperatives that left every programme are anonymised this many months after.
+    "RETENTION_MONTHS_AFTER_PROGRAMMES": env.int("RETENTION_MONTHS_AFTER_PROGRAMMES", default=60),
+    "BACKUP_DIR": env.str("BACKUP_DIR", default=str(BASE_DIR / "var" / "backups")),
 }

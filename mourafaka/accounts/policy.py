@@ -719,3 +719,9 @@ def follow_up_project(user, obj) -> Decision:
 @rule("financing.disburse")
 def disburse(user, obj) -> Decision:
     return head_office_only(user, obj)
+
+
+@rule("financing.plan_milestones")
+def plan_milestones(user, obj) -> Decision:
+    """A project's milestones are planned by head office or the delegation of its province."""
+    return manages_in_scope(user, _cooperative_of_financing(obj))

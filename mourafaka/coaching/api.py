@@ -30,7 +30,15 @@ from rest_framework.views import APIView
 from mourafaka.accounts import policy
 from mourafaka.accounts.models import Role, User
 from mourafaka.cooperatives.models import Member
-from mourafaka.core.api import ScopedField, ScopedQuerysetMixin, SignedIn, XlsxRenderer, as_400
+from mourafaka.core.api import (
+    BoundedModelMultipleChoiceFilter,
+    IdFilter,
+    ScopedField,
+    ScopedQuerysetMixin,
+    SignedIn,
+    XlsxRenderer,
+    as_400,
+)
 from mourafaka.core.masking import mask, mask_phone
 from mourafaka.diagnostics.models import DevelopmentAction
 from mourafaka.programmes.models import Edition, Enrolment
@@ -126,6 +134,14 @@ class CoachSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CoachFilter(django_filters.FilterSet):
+    regions = BoundedModelMultipleChoiceFilter(queryset=Region.objects.all())
+
+    class Meta:
+        model = Coach
+        fields = ["active", "provider", "regions"]
+
+
 class CoachViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     """Coaches' profiles (read): head office sees all, a delegate those covering its regions, a coach
     their own. Profiles are edited in the back office."""
@@ -143,7 +159,7 @@ class CoachViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         .order_by("user__full_name", "pk")
     )
     serializer_class = CoachSerializer
-    filterset_fields = ["active", "provider", "regions"]
+    filterset_class = CoachFilter
 
 
 # ---------------------------------------------------------------------------
@@ -250,9 +266,9 @@ def _limit(request) -> int:
 
 
 class EngagementFilter(django_filters.FilterSet):
-    cooperative = django_filters.NumberFilter(field_name="enrolment__cooperative", label="Cooperative")
-    edition = django_filters.NumberFilter(field_name="enrolment__edition", label="Edition")
-    region = django_filters.NumberFilter(field_name="enrolment__cooperative__region", label="Region")
+    cooperative = IdFilter(field_name="enrolment__cooperative", label="Cooperative")
+    edition = IdFilter(field_name="enrolment__edition", label="Edition")
+    region = IdFilter(field_name="enrolment__cooperative__region", label="Region")
 
     class Meta:
         model = Engagement
@@ -310,7 +326,7 @@ class EngagementViewSet(
         return self._reply(engagement)
 
     @extend_schema(parameters=[LIMIT], responses=CoachSuggestionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def suggestions(self, request, pk=None):
         """Coaches who could take this beneficiary (to reassign): region covered first, then themes
         matched, then the lightest load; coaches at capacity are left out."""
@@ -398,6 +414,10 @@ class VisitSerializer(serializers.ModelSerializer):
     cooperative_name = serializers.CharField(source="engagement.enrolment.cooperative.name", read_only=True)
     engagement_coach = serializers.IntegerField(source="engagement.coach_id", read_only=True)
     overdue = serializers.SerializerMethodField()
+    # Empty until the cooperative confirms (a read-only model field would lose its blank choice).
+    acknowledged_via = serializers.ChoiceField(
+        choices=Visit._meta.get_field("acknowledged_via").choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Visit
@@ -526,12 +546,8 @@ class VisitAttachmentInputSerializer(serializers.Serializer):
 
 
 class VisitFilter(django_filters.FilterSet):
-    cooperative = django_filters.NumberFilter(
-        field_name="engagement__enrolment__cooperative", label="Cooperative"
-    )
-    coach = django_filters.NumberFilter(
-        field_name="engagement__coach", label="Coach (user) of the engagement"
-    )
+    cooperative = IdFilter(field_name="engagement__enrolment__cooperative", label="Cooperative")
+    coach = IdFilter(field_name="engagement__coach", label="Coach (user) of the engagement")
     planned_after = django_filters.DateFilter(
         field_name="planned_on", lookup_expr="gte", label="Planned on or after"
     )
@@ -684,7 +700,12 @@ class VisitViewSet(
     @extend_schema(
         methods=["post"], request=VisitAttachmentInputSerializer, responses={201: VisitAttachmentSerializer}
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+        pagination_class=None,
+    )
     def attachments(self, request, pk=None):
         """Photos and documents of the report; the coach posts one (multipart), checked on its content."""
         visit = self.get_object()
@@ -890,7 +911,7 @@ class ProviderViewSet(
             providers.add_staff(provider=provider, by=request.user, **payload.validated_data)
         return self._reply(provider, status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=ProviderSerializer)
+    @extend_schema(request=None, responses={200: ProviderSerializer})
     @action(detail=True, methods=["delete"], url_path=r"staff/(?P<staff_pk>\d+)")
     def remove_staff(self, request, pk=None, staff_pk=None):
         provider = self.get_object()
@@ -1024,7 +1045,7 @@ def _statement_data(contract, statement) -> dict:
 
 
 class ContractFilter(django_filters.FilterSet):
-    region = django_filters.NumberFilter(field_name="regions", label="Region of the lot")
+    region = IdFilter(field_name="regions", label="Region of the lot")
 
     class Meta:
         model = Contract
@@ -1129,7 +1150,7 @@ class ReviewSerializer(serializers.Serializer):
 
 
 class DeliverableFilter(django_filters.FilterSet):
-    provider = django_filters.NumberFilter(field_name="contract__provider", label="Provider")
+    provider = IdFilter(field_name="contract__provider", label="Provider")
     delivered_after = django_filters.DateFilter(field_name="delivered_on", lookup_expr="gte")
     delivered_before = django_filters.DateFilter(field_name="delivered_on", lookup_expr="lte")
 

@@ -1,7 +1,9 @@
 import django_filters
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
+from rest_framework.settings import api_settings
 
 from mourafaka.accounts import policy
 from mourafaka.accounts.models import Role
@@ -51,8 +53,15 @@ class CooperativeSerializer(serializers.ModelSerializer):
             setattr(candidate, key, value)
         try:
             candidate.clean()
+            # The table's check constraints (women and youth within the total…): a 400, not a 500.
+            candidate.validate_constraints()
         except DjangoValidationError as error:
-            raise serializers.ValidationError(error.message_dict) from error
+            raise serializers.ValidationError(
+                {
+                    api_settings.NON_FIELD_ERRORS_KEY if key == NON_FIELD_ERRORS else key: messages
+                    for key, messages in error.message_dict.items()
+                }
+            ) from error
         return attrs
 
     def validate_province(self, province):

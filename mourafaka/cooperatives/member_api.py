@@ -25,7 +25,7 @@ from mourafaka.core.permissions import PolicyPermission
 from mourafaka.core.text import search_key
 
 from . import dedup, member_rules
-from .documents import delete_document, upload_document
+from .documents import ALLOWED, delete_document, upload_document
 from .import_api import FileRenderer
 from .models import Cooperative, CooperativeDocument, DuplicateCandidate, Member
 from .services import save_member
@@ -192,7 +192,7 @@ class DocumentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["original_name", "size", "content_type", "uploaded_by", "uploaded_at"]
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(OpenApiTypes.URI_REF)
     def get_download_url(self, document) -> str:
         return reverse("api-document-download", args=[document.pk])
 
@@ -232,7 +232,8 @@ class DocumentViewSet(
     def perform_destroy(self, instance):
         delete_document(document=instance, by=self.request.user)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    # The file is served with the type its content was checked to have.
+    @extend_schema(responses={(200, kind.content_type): OpenApiTypes.BINARY for kind in ALLOWED})
     @action(detail=True, methods=["get"], renderer_classes=[FileRenderer])
     def download(self, request, pk=None):
         document = self.get_object()

@@ -246,7 +246,10 @@ class Member(TimeStampedModel):
         verbose_name = _("member")
         verbose_name_plural = _("members")
         indexes = [
-            models.Index(fields=["region", "sex"], name="member_region_sex"),
+            # Registered members by region and sex (statistics): counted from the index alone.
+            models.Index(
+                fields=["region", "sex"], name="member_active_region_sex", condition=models.Q(active=True)
+            ),
             models.Index(fields=["cooperative", "active"], name="member_cooperative_active"),
         ]
         constraints = [

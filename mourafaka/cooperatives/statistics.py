@@ -1,7 +1,8 @@
 """Registry statistics by zone, region, sector and sex, limited to what the user may read.
 
 Declared figures come from the cooperatives (members_total, members_women, members_youth);
-registered members are the member records (people), counted with the (region, sex) index.
+registered members are the member records (people), counted with the partial (region, sex) index
+of active members.
 Each function runs a fixed number of queries whatever the size of the registry.
 """
 
@@ -61,7 +62,10 @@ def _declared_by_region(scope: Q) -> dict[int, dict]:
 
 def _registered_by_region(scope: Q) -> dict[int, dict]:
     counts: dict[int, dict] = {}
-    for row in Member.objects.filter(scope, active=True).values("region_id", "sex").annotate(n=Count("id")):
+    # COUNT(*) rather than COUNT(id): the partial index on (region, sex) of active members answers
+    # the national count alone (an index-only scan), without reading the 764,000 rows.
+    members = Member.objects.filter(scope, active=True).values("region_id", "sex").annotate(n=Count("*"))
+    for row in members:
         key = "registered_women" if row["sex"] == Member.Sex.FEMALE else "registered_men"
         counts.setdefault(row["region_id"], {})[key] = row["n"]
     return counts

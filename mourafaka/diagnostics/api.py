@@ -224,7 +224,12 @@ class DiagnosticViewSet(
 
     @extend_schema(methods=["get"], responses=AttachmentSerializer(many=True))
     @extend_schema(methods=["post"], request=AttachmentInputSerializer, responses={201: AttachmentSerializer})
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+        pagination_class=None,
+    )
     def attachments(self, request, pk=None):
         """Photos and documents of the diagnostic; the assigned consultant posts one (multipart) while
         the diagnostic is draft or returned; the file is checked on its content like cooperative documents."""

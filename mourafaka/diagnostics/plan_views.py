@@ -68,7 +68,7 @@ def _answer(request, diagnostic: Diagnostic, part: str, errors: list[str] | None
     return redirect(reverse("diagnostics:plans", args=[diagnostic.pk]) + f"#{part}")
 
 
-def _run(request, diagnostic, part, service, **kwargs):
+def _run(request, diagnostic, part, service, /, **kwargs):
     try:
         service(by=request.user, **kwargs)
     except ValidationError as error:

@@ -268,7 +268,7 @@ def condition_check(request, pk):
 @login_required
 @require_POST
 def milestone_add(request, pk):
-    agreement = get_agreement(request.user, pk, action=None)
+    agreement = get_agreement(request.user, pk, action="financing.plan_milestones")
     form = MilestoneForm(request.POST)
     if form.is_valid():
         try:

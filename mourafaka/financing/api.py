@@ -28,6 +28,7 @@ from mourafaka.calls.api import LANGUAGE, CriterionSerializer, EligibilityRunSer
 from mourafaka.calls.models import ApplicationDocument, Call, Criterion, Score
 from mourafaka.cooperatives.models import Cooperative, Sector
 from mourafaka.core.api import (
+    IdFilter,
     PdfRenderer,
     ScopedField,
     ScopedQuerysetMixin,
@@ -362,7 +363,9 @@ class ProposalSerializer(serializers.ModelSerializer):
         source="application.cooperative.registration_number", read_only=True
     )
     region = serializers.IntegerField(source="application.cooperative.region_id", read_only=True)
-    submitted_at = serializers.DateTimeField(source="application.submitted_at", read_only=True)
+    submitted_at = serializers.DateTimeField(
+        source="application.submitted_at", read_only=True, allow_null=True
+    )
     eligible = serializers.BooleanField(source="application.eligible", read_only=True, allow_null=True)
     cofinancing_share = serializers.DecimalField(
         max_digits=7, decimal_places=4, read_only=True, allow_null=True
@@ -495,9 +498,9 @@ class ConflictDeclaredSerializer(serializers.Serializer):
 
 
 class ProposalFilter(django_filters.FilterSet):
-    round = django_filters.NumberFilter(field_name="application__call__financing_round", label="Round")
-    cooperative = django_filters.NumberFilter(field_name="application__cooperative", label="Cooperative")
-    region = django_filters.NumberFilter(field_name="application__cooperative__region", label="Region")
+    round = IdFilter(field_name="application__call__financing_round", label="Round")
+    cooperative = IdFilter(field_name="application__cooperative", label="Cooperative")
+    region = IdFilter(field_name="application__cooperative__region", label="Region")
 
     class Meta:
         model = Proposal
@@ -830,8 +833,8 @@ class FollowUpSerializer(serializers.ModelSerializer):
 
 
 class RoundFilter(django_filters.FilterSet):
-    edition = django_filters.NumberFilter(field_name="call__edition", label="Edition")
-    region = django_filters.NumberFilter(field_name="call__regions", label="Region of the call")
+    edition = IdFilter(field_name="call__edition", label="Edition")
+    region = IdFilter(field_name="call__regions", label="Region of the call")
 
     class Meta:
         model = Round
@@ -1073,7 +1076,7 @@ class ProposalViewSet(
 
     @extend_schema(methods=["get"], responses=ScoreRowSerializer(many=True))
     @extend_schema(methods=["post"], request=ScoresInputSerializer, responses=ScoreRowSerializer(many=True))
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def scores(self, request, pk=None):
         """GET: head office reads every reviewer's score per criterion, a committee member their own.
         POST: a committee member records their scores on a proposal assigned to them (all or none)."""

@@ -80,9 +80,7 @@ def _require_planner(by, agreement: Agreement) -> None:
     """Head office, or the delegation of the cooperative's province, plans the milestones."""
     if not policy.is_active(by):
         raise PermissionDenied(str(policy.NOT_SIGNED_IN))
-    decision = policy.manages_in_scope(by, agreement)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+    policy.require(by, "financing.plan_milestones", agreement)
 
 
 def _locked_milestone(milestone) -> tuple[Agreement, Milestone]:

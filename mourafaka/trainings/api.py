@@ -24,7 +24,15 @@ from rest_framework.views import APIView
 from mourafaka.accounts import policy
 from mourafaka.accounts.models import Role, User
 from mourafaka.cooperatives.models import Member
-from mourafaka.core.api import PdfRenderer, ScopedField, ScopedQuerysetMixin, SignedIn, refused_as_400
+from mourafaka.core.api import (
+    BoundedModelMultipleChoiceFilter,
+    IdFilter,
+    PdfRenderer,
+    ScopedField,
+    ScopedQuerysetMixin,
+    SignedIn,
+    refused_as_400,
+)
 from mourafaka.core.masking import mask, mask_phone
 from mourafaka.core.permissions import PolicyPermission
 from mourafaka.core.values import InvalidValue, parse_cin
@@ -183,6 +191,15 @@ class TrainerSerializer(serializers.ModelSerializer):
         return self._save(instance, validated_data)
 
 
+class TrainerFilter(django_filters.FilterSet):
+    regions = BoundedModelMultipleChoiceFilter(queryset=Region.objects.all())
+    modules = BoundedModelMultipleChoiceFilter(queryset=Module.objects.all())
+
+    class Meta:
+        model = Trainer
+        fields = ["active", "regions", "modules"]
+
+
 class TrainerViewSet(
     ScopedQuerysetMixin,
     mixins.ListModelMixin,
@@ -196,7 +213,7 @@ class TrainerViewSet(
 
     queryset = Trainer.objects.prefetch_related("regions", "modules").order_by("full_name", "pk")
     serializer_class = TrainerSerializer
-    filterset_fields = ["active", "regions", "modules"]
+    filterset_class = TrainerFilter
     policy_actions = {"create": "trainings.manage_trainers", "update": "trainings.manage_trainers"}
 
 
@@ -353,9 +370,14 @@ class CertificateSerializer(serializers.ModelSerializer):
 # Sessions
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "example": "09:00"})
+class LocalTimeField(serializers.TimeField):
+    """A time of day without an offset ("09:00:00"), which OpenAPI's `time` format does not allow."""
+
+
 class SessionDaySerializer(serializers.ModelSerializer):
-    starts_at = serializers.TimeField(required=False)
-    ends_at = serializers.TimeField(required=False)
+    starts_at = LocalTimeField(required=False)
+    ends_at = LocalTimeField(required=False)
 
     class Meta:
         model = SessionDay
@@ -457,7 +479,7 @@ class SessionDetailSerializer(SessionSerializer):
 
 
 class SessionFilter(django_filters.FilterSet):
-    trainer = django_filters.NumberFilter(method="run_by", label="Trainer")
+    trainer = IdFilter(method="run_by", label="Trainer")
     month = django_filters.CharFilter(method="in_month", label="Month (YYYY-MM) with a day of the session")
 
     class Meta:
@@ -566,7 +588,7 @@ class SessionViewSet(
         return RegistrationSerializer(registrations, many=True, context=self.get_serializer_context()).data
 
     @extend_schema(request=None, responses={200: RegistrationSerializer(many=True)})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], pagination_class=None)
     def propose(self, request, pk=None):
         """Propose participants from the capacity-building plans that need this module in this region
         (priority order, up to the capacity); a second call adds only what is missing."""
@@ -617,7 +639,7 @@ class SessionViewSet(
         return self._session_reply(session)
 
     @extend_schema(responses=ParticipantProgressSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def progress(self, request, pk=None):
         """Days present, days needed and completion of each participant (the completion rule)."""
         session = self.get_object()
@@ -647,7 +669,7 @@ class SessionViewSet(
         return Response(_averages(evaluations.session_averages(self.get_object())))
 
     @extend_schema(request=LanguageSerializer, responses={200: CertificateSerializer(many=True)})
-    @action(detail=True, methods=["post"], url_path="issue-certificates")
+    @action(detail=True, methods=["post"], url_path="issue-certificates", pagination_class=None)
     def issue_certificates(self, request, pk=None):
         """Issue a certificate to every participant who completed and has none yet."""
         session = self.get_object()
@@ -693,7 +715,7 @@ class SatisfactionSerializer(serializers.Serializer):
 
 
 class RegistrationFilter(django_filters.FilterSet):
-    cooperative = django_filters.NumberFilter(field_name="member__cooperative", label="Cooperative")
+    cooperative = IdFilter(field_name="member__cooperative", label="Cooperative")
 
     class Meta:
         model = Registration
@@ -805,7 +827,7 @@ class AttendanceUpdateSerializer(serializers.Serializer):
 
 
 class AttendanceFilter(django_filters.FilterSet):
-    session = django_filters.NumberFilter(field_name="registration__session", label="Session")
+    session = IdFilter(field_name="registration__session", label="Session")
 
     class Meta:
         model = Attendance
@@ -855,7 +877,7 @@ class RevokeSerializer(serializers.Serializer):
 
 
 class CertificateFilter(django_filters.FilterSet):
-    session = django_filters.NumberFilter(field_name="registration__session", label="Session")
+    session = IdFilter(field_name="registration__session", label="Session")
     revoked = django_filters.BooleanFilter(field_name="revoked_at", lookup_expr="isnull", exclude=True)
 
     class Meta:
