@@ -8,7 +8,7 @@ cooperative a one-time code by SMS to acknowledge it on site."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -19,6 +19,7 @@ from mourafaka.accounts import policy
 from mourafaka.accounts.access import get_for_user
 from mourafaka.cooperatives.documents import ACCEPT
 from mourafaka.cooperatives.models import Member, RegistrySettings
+from mourafaka.core.files import stored_file_response
 
 from . import engagements, reports
 from .access import get_visit_for_user
@@ -186,11 +187,11 @@ def upload(request, pk):
 def download(request, pk):
     attachment = get_for_user(VisitAttachment, request.user, pk=pk)
     inline = attachment.content_type.startswith("image/")
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=not inline,
+    return stored_file_response(
+        attachment.file,
         filename=attachment.original_name,
         content_type=attachment.content_type,
+        inline=inline,
     )
 
 

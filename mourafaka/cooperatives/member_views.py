@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 from mourafaka.accounts import policy
 from mourafaka.accounts.access import get_for_user
 from mourafaka.core.audit import history_of
+from mourafaka.core.files import stored_file_response
 from mourafaka.core.masking import MASK, mask, mask_phone
 
 from . import dedup, member_rules
@@ -172,11 +172,8 @@ def document_list(request, cooperative_pk):
 @login_required
 def document_download(request, pk):
     document = get_for_user(CooperativeDocument, request.user, pk=pk)
-    return FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type,
+    return stored_file_response(
+        document.file, filename=document.original_name, content_type=document.content_type
     )
 
 

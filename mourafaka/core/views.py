@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +17,7 @@ from mourafaka.cooperatives.models import Cooperative
 from mourafaka.programmes.models import Edition
 
 from .access import get_job_for_user
+from .files import stored_file_response
 from .notifications import mark_all_read
 
 
@@ -123,9 +124,7 @@ def job_download(request, pk):
     job = get_job_for_user(request.user, pk)
     if not job.result_file:
         raise Http404
-    return FileResponse(
-        job.result_file.open("rb"), as_attachment=True, filename=job.result_file.name.rsplit("/", 1)[-1]
-    )
+    return stored_file_response(job.result_file, filename=job.result_file.name.rsplit("/", 1)[-1])
 
 
 @login_required

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 from mourafaka.accounts import policy
 from mourafaka.accounts.access import get_for_user
 from mourafaka.cooperatives.models import RegistrySettings
+from mourafaka.core.files import stored_file_response
 
 from .attachments import ACCEPT_ATTRIBUTE, add_attachment, remove_attachment
 from .forms import AttachmentForm
@@ -62,11 +62,11 @@ def upload(request, pk):
 def download(request, pk):
     """The file, for whoever sees the diagnostic (404 otherwise); images inline so they show as thumbnails."""
     attachment = get_for_user(DiagnosticAttachment, request.user, pk=pk)
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=not attachment.is_image,
+    return stored_file_response(
+        attachment.file,
         filename=attachment.original_name,
         content_type=attachment.content_type,
+        inline=attachment.is_image,
     )
 
 

@@ -6,7 +6,6 @@ photos and documents; and the late milestones."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +16,7 @@ from mourafaka.accounts import policy
 from mourafaka.accounts.access import get_for_user
 from mourafaka.cooperatives.documents import ACCEPT
 from mourafaka.cooperatives.models import RegistrySettings
+from mourafaka.core.files import stored_file_response
 
 from . import agreements, followup
 from .forms import (
@@ -376,9 +376,9 @@ def project_document_upload(request, pk):
 def project_document(request, pk):
     document = get_for_user(AgreementDocument.objects.select_related("agreement"), request.user, pk=pk)
     policy.require(request.user, "financing.follow_up", document.agreement)
-    return FileResponse(
-        document.file.open("rb"),
-        as_attachment=not document.content_type.startswith("image/"),
+    return stored_file_response(
+        document.file,
         filename=document.original_name,
         content_type=document.content_type,
+        inline=document.content_type.startswith("image/"),
     )

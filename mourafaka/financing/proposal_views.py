@@ -7,7 +7,6 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +20,7 @@ from mourafaka.calls.models import ApplicationDocument, ReviewerAssignment
 from mourafaka.cooperatives.documents import ACCEPT
 from mourafaka.cooperatives.models import Cooperative, RegistrySettings
 from mourafaka.core.audit import history_of
+from mourafaka.core.files import stored_file_response
 
 from . import proposals as proposal_services
 from .forms import BudgetLineFormSet, ProposalDocumentForm, ProposalForm
@@ -411,11 +411,11 @@ def get_document(user, pk) -> ApplicationDocument:
 def document_download(request, pk):
     require_role(request.user, PARTICIPANTS)
     document = get_document(request.user, pk)
-    return FileResponse(
-        document.file.open("rb"),
-        as_attachment=not document.content_type.startswith("image/"),
+    return stored_file_response(
+        document.file,
         filename=document.original_name,
         content_type=document.content_type,
+        inline=document.content_type.startswith("image/"),
     )
 
 
