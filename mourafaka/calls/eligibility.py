@@ -14,6 +14,8 @@ from decimal import Decimal
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from mourafaka.core.values import amount_text
+
 LANGUAGES = ("fr", "ar", "en")
 
 
@@ -265,10 +267,6 @@ PROPOSAL_ITEMS = {
 }
 
 
-def _money(value) -> str:
-    return f"{Decimal(value):,.2f}".replace(",", " ")
-
-
 @rule("beneficiary", _("Active beneficiary of the edition"))
 def beneficiary(facts: Facts, params: dict, at: dt.date) -> Outcome:
     if facts.beneficiary:
@@ -285,7 +283,7 @@ def max_amount_requested(facts: Facts, params: dict, at: dt.date) -> Outcome:
     ceiling = Decimal(params.get("ceiling", 0))
     requested = facts.amount_requested or Decimal(0)
     passed = facts.amount_requested is not None and 0 < requested <= ceiling
-    values = {"requested": _money(requested), "ceiling": _money(ceiling)}
+    values = {"requested": amount_text(requested), "ceiling": amount_text(ceiling)}
     if passed:
         message = _("%(requested)s MAD requested, within the ceiling of %(ceiling)s MAD.")
     else:
@@ -304,8 +302,8 @@ def min_cofinancing_share(facts: Facts, params: dict, at: dt.date) -> Outcome:
     passed = cost > 0 and cofinancing >= share * cost
     actual = (100 * cofinancing / cost).quantize(Decimal("0.1")) if cost > 0 else Decimal(0)
     values = {
-        "cofinancing": _money(cofinancing),
-        "cost": _money(cost),
+        "cofinancing": amount_text(cofinancing),
+        "cost": amount_text(cost),
         "actual": str(actual),
         "share": str((100 * share).quantize(Decimal("0.1"))),
     }

@@ -41,6 +41,7 @@ from mourafaka.accounts.models import Role, User
 from mourafaka.cooperatives.documents import check_document_file
 from mourafaka.cooperatives.member_rules import normalise_phone
 from mourafaka.cooperatives.models import Member, RegistrySettings
+from mourafaka.core.files import delete_with_file, save_with_file
 from mourafaka.core.notifications import notify
 from mourafaka.core.sms import send_sms
 from mourafaka.diagnostics.attachments import IMAGE_TYPES
@@ -487,12 +488,7 @@ def add_attachment(*, visit, file, kind: str, caption: str, by) -> VisitAttachme
     )
     attachment.full_clean(exclude=["file"])
     with set_actor(by):
-        attachment.file.save(original_name, file, save=False)
-        try:
-            attachment.save()
-        except Exception:
-            attachment.file.delete(save=False)  # no orphan file when the record cannot be saved
-            raise
+        save_with_file(attachment, file, name=original_name, by=by)
     return attachment
 
 
@@ -502,7 +498,4 @@ def remove_attachment(*, attachment, by) -> None:
     visit = _locked(attachment.visit)
     policy.require(by, "coaching.report", visit)
     _require_writable(visit)
-    storage, name = attachment.file.storage, attachment.file.name
-    with set_actor(by):
-        attachment.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    delete_with_file(attachment, by=by)

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from mourafaka.accounts import policy
+from mourafaka.core.files import delete_with_file, save_with_file
 
 from .models import Cooperative, CooperativeDocument, RegistrySettings
 
@@ -115,12 +116,7 @@ def upload_document(*, cooperative: Cooperative, kind: str, title: str, file, by
         uploaded_by=by,
     )
     document.full_clean(exclude=["file"])
-    document.file.save(original_name, file, save=False)
-    try:
-        document.save()
-    except Exception:
-        document.file.delete(save=False)  # no orphan file when the record cannot be saved
-        raise
+    save_with_file(document, file, name=original_name, by=by)
     return document
 
 
@@ -128,6 +124,4 @@ def upload_document(*, cooperative: Cooperative, kind: str, title: str, file, by
 def delete_document(*, document: CooperativeDocument, by) -> None:
     """Delete the record now and its file once the deletion is committed."""
     policy.require(by, "cooperatives.delete_document", document)
-    storage, name = document.file.storage, document.file.name
-    document.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    delete_with_file(document, by=by)

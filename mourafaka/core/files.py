@@ -2,6 +2,8 @@
 
 import logging
 
+from auditlog.context import set_actor
+from django.db import transaction
 from django.http import FileResponse, Http404
 
 logger = logging.getLogger(__name__)
@@ -16,3 +18,25 @@ def stored_file_response(file, *, filename: str, content_type: str | None = None
         logger.warning("Stored file missing: %s", getattr(file, "name", ""))
         raise Http404 from None
     return FileResponse(handle, as_attachment=not inline, filename=filename, content_type=content_type)
+
+
+def save_with_file(record, file, *, name: str, by) -> None:
+    """Store `file` under `name` in the record's `file` field, then save the record; when the record
+    cannot be saved, the stored file is removed again (no orphan file)."""
+    with set_actor(by):
+        record.file.save(name, file, save=False)
+        try:
+            record.save()
+        except Exception:
+            record.file.delete(save=False)
+            raise
+
+
+def delete_with_file(record, *, by) -> None:
+    """Delete the record now and its file once the deletion is committed (a rolled-back deletion
+    keeps its file)."""
+    storage, name = record.file.storage, record.file.name
+    with set_actor(by):
+        record.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

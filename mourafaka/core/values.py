@@ -13,6 +13,7 @@ may have changed since; `str(error)` translates at the last moment (Django's doc
 import datetime as dt
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from functools import lru_cache
 
 import phonenumbers
@@ -335,3 +336,11 @@ LIST_SEPARATORS = re.compile(r"[,;|]")
 def split_list(value: str) -> list[str]:
     """The items of a list separated by `,` `;` or `|`, blanks left out."""
     return [item for item in (text(part) for part in LIST_SEPARATORS.split(text(value))) if item]
+
+
+def amount_text(value, *, cents_when_whole: bool = True) -> str:
+    """An amount in dirhams for a message, thousands separated by spaces: "350 000.00" (or
+    "350 000" with `cents_when_whole=False`), "12 500.50"."""
+    value = Decimal(value)
+    whole = not cents_when_whole and value == value.to_integral_value()
+    return (f"{value:,.0f}" if whole else f"{value:,.2f}").replace(",", " ")

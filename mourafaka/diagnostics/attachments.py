@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mourafaka.cooperatives.documents import ACCEPT, JPEG, PNG, check_document_file
 from mourafaka.cooperatives.models import RegistrySettings
+from mourafaka.core.files import delete_with_file, save_with_file
 
 from .models import Diagnostic, DiagnosticAttachment
 from .services import require_fillable
@@ -43,12 +44,7 @@ def add_attachment(diagnostic: Diagnostic, file, kind: str, caption: str, by) ->
         uploaded_by=by,
     )
     attachment.full_clean(exclude=["file"])
-    attachment.file.save(original_name, file, save=False)
-    try:
-        attachment.save()
-    except Exception:
-        attachment.file.delete(save=False)  # no orphan file when the record cannot be saved
-        raise
+    save_with_file(attachment, file, name=original_name, by=by)
     return attachment
 
 
@@ -57,6 +53,4 @@ def remove_attachment(attachment: DiagnosticAttachment, by) -> None:
     """Delete the record now and its file once the deletion is committed."""
     diagnostic = Diagnostic.objects.select_for_update().get(pk=attachment.diagnostic_id)
     require_fillable(diagnostic, by)
-    storage, name = attachment.file.storage, attachment.file.name
-    attachment.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    delete_with_file(attachment, by=by)

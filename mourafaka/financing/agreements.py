@@ -37,7 +37,9 @@ from mourafaka.accounts import policy
 from mourafaka.accounts.models import Assignment, Role, User
 from mourafaka.cooperatives.documents import JPEG, PNG, check_document_file
 from mourafaka.cooperatives.models import RegistrySettings
+from mourafaka.core.files import delete_with_file, save_with_file
 from mourafaka.core.notifications import notify
+from mourafaka.core.values import amount_text
 
 from .models import (
     ZERO,
@@ -77,10 +79,6 @@ PAID_BEFORE_EARLIER = _(
 TRANCHE_ALREADY_PAID = _(
     "Tranche %(number)s has already received payments: its conditions can no longer change."
 )
-
-
-def _money(value) -> str:
-    return f"{Decimal(value):,.2f}".replace(",", " ")
 
 
 def _link(agreement) -> str:
@@ -405,7 +403,7 @@ def sign_agreement(*, agreement, signed_on, by, ends_on=None) -> Agreement:
         link=_link(agreement),
         params={
             "reference": agreement.reference,
-            "amount": _money(agreement.amount),
+            "amount": amount_text(agreement.amount),
             "cooperative": str(agreement.proposal.application.cooperative),
             "date": signed_on.isoformat(),
         },
@@ -481,12 +479,7 @@ def add_project_document(
     )
     document.full_clean(exclude=["file", "agreement", "milestone", "follow_up", "uploaded_by"])
     with set_actor(by):
-        document.file.save(original_name, file, save=False)
-        try:
-            document.save()
-        except Exception:
-            document.file.delete(save=False)  # no orphan file when the record cannot be saved
-            raise
+        save_with_file(document, file, name=original_name, by=by)
     return document
 
 
@@ -508,10 +501,7 @@ def remove_project_document(*, document, by) -> None:
         raise ValidationError(
             _("This document justified a payment already made: it cannot be removed."), code="justified"
         )
-    storage, name = document.file.storage, document.file.name
-    with set_actor(by):
-        document.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    delete_with_file(document, by=by)
 
 
 # ---------------------------------------------------------------------------
@@ -639,7 +629,7 @@ def record_disbursement(*, tranche, amount, paid_on, by, payment_reference="") -
         raise ValidationError(
             {"amount": ValidationError(
                 ABOVE_TRANCHE, code="above_tranche",
-                params={"amount": _money(amount), "remaining": _money(row.remaining), "number": number},
+                params={"amount": amount_text(amount), "remaining": amount_text(row.remaining), "number": number},
             )}
         )  # fmt: skip
     grant_remaining = agreement.amount - sum((other.paid for other in rows), ZERO)
@@ -647,7 +637,7 @@ def record_disbursement(*, tranche, amount, paid_on, by, payment_reference="") -
         raise ValidationError(
             {"amount": ValidationError(
                 ABOVE_GRANT, code="above_grant",
-                params={"amount": _money(amount), "remaining": _money(grant_remaining)},
+                params={"amount": amount_text(amount), "remaining": amount_text(grant_remaining)},
             )}
         )  # fmt: skip
     if paid_on > timezone.localdate():
@@ -688,7 +678,7 @@ def record_disbursement(*, tranche, amount, paid_on, by, payment_reference="") -
         link=_link(agreement),
         params={
             "reference": agreement.reference,
-            "amount": _money(amount),
+            "amount": amount_text(amount),
             "number": number,
             "date": paid_on.isoformat(),
         },

@@ -22,6 +22,7 @@ from mourafaka.accounts.models import Assignment, Role, User
 from mourafaka.calls.models import Application, ApplicationDocument, Call
 from mourafaka.cooperatives.documents import check_document_file
 from mourafaka.cooperatives.models import RegistrySettings
+from mourafaka.core.files import delete_with_file, save_with_file
 from mourafaka.core.notifications import notify
 from mourafaka.programmes.models import Enrolment
 
@@ -380,12 +381,7 @@ def add_proposal_document(*, proposal: Proposal, file, kind: str, by, title: str
         uploaded_by=by,
     )
     with set_actor(by):
-        document.file.save(original_name, file, save=False)
-        try:
-            document.save()
-        except Exception:
-            document.file.delete(save=False)  # no orphan file when the record cannot be saved
-            raise
+        save_with_file(document, file, name=original_name, by=by)
     return document
 
 
@@ -397,12 +393,7 @@ def remove_proposal_document(*, document: ApplicationDocument, by) -> None:
     proposal = _locked(proposal)
     policy.require(by, "financing.propose", proposal)
     _require_draft(proposal, _("This proposal is %(status)s: its documents can no longer change."))
-    stored = document.file.name
-    with set_actor(by):
-        document.delete()
-    if stored:
-        storage = document.file.storage
-        transaction.on_commit(lambda: storage.delete(stored))
+    delete_with_file(document, by=by)
 
 
 def _people_of(cooperative_id: int, *, but=None) -> list[User]:

@@ -22,6 +22,7 @@ from mourafaka.accounts import policy
 from mourafaka.calls import eligibility
 from mourafaka.calls import services as calls
 from mourafaka.calls.models import Application, Call, ConflictOfInterest, Criterion, ReviewerAssignment, Score
+from mourafaka.core.values import amount_text
 
 from .models import Allocation, Proposal, RegionCap, Round
 
@@ -45,9 +46,7 @@ ROUND_RULES = frozenset(
 
 def money(value) -> str:
     """An amount for a message: "350 000", "12 500.50"."""
-    value = Decimal(value)
-    text = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
-    return text.replace(",", " ")
+    return amount_text(value, cents_when_whole=False)
 
 
 def plain(value) -> str:
