@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from mourafaka.core.models import BilingualNameMixin, ScopedQuerySet, TimeStampedModel
+from mourafaka.core.models import BilingualNameMixin, FrozenVersion, ScopedQuerySet, TimeStampedModel
 
 
 class Call(BilingualNameMixin, TimeStampedModel):
@@ -377,28 +377,12 @@ class Score(models.Model):
         return f"{self.criterion.code}={self.value}"
 
 
-class RankingVersion(models.Model):
+class RankingVersion(FrozenVersion):
     """A computed ranking of a call; frozen by the committee with its inputs and a checksum."""
 
     SCOPE_SHARED = True
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        FROZEN = "frozen", _("Frozen")
-        SUPERSEDED = "superseded", _("Superseded")
-
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="rankings", verbose_name=_("call"))
-    number = models.PositiveIntegerField(_("version"))
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
-    reason = models.TextField(_("reason for this version"), blank=True)
-    inputs = models.JSONField(_("inputs"), default=dict)
-    checksum = models.CharField(_("checksum"), max_length=64)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(_("computed at"), default=timezone.now)
-    frozen_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    frozen_at = models.DateTimeField(_("frozen at"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 

@@ -683,13 +683,7 @@ def freeze_ranking(*, version: RankingVersion, by) -> RankingVersion:
     policy.require(by, "calls.manage")
     if version.status != RankingVersion.Status.DRAFT:
         _refuse(_("Only a draft ranking can be frozen."))
-    RankingVersion.objects.filter(call=version.call, status=RankingVersion.Status.FROZEN).update(
-        status=RankingVersion.Status.SUPERSEDED
-    )
-    version.status = RankingVersion.Status.FROZEN
-    version.frozen_by = by
-    version.frozen_at = timezone.now()
-    version.save(update_fields=["status", "frozen_by", "frozen_at"])
+    version.freeze(siblings=RankingVersion.objects.filter(call=version.call), by=by)
     return version
 
 

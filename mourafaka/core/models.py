@@ -46,6 +46,39 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class FrozenVersion(models.Model):
+    """One computed version of a decision (a ranking, an allocation), frozen by a committee with the
+    inputs it was computed from and a checksum of inputs and results."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        FROZEN = "frozen", _("Frozen")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    number = models.PositiveIntegerField(_("version"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    reason = models.TextField(_("reason for this version"), blank=True)
+    inputs = models.JSONField(_("inputs"), default=dict)
+    checksum = models.CharField(_("checksum"), max_length=64)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("computed at"), default=timezone.now)
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    frozen_at = models.DateTimeField(_("frozen at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def freeze(self, *, siblings, by, at=None) -> None:
+        """Freeze this version; the version of `siblings` frozen before it is superseded."""
+        siblings.filter(status=self.Status.FROZEN).update(status=self.Status.SUPERSEDED)
+        self.status = self.Status.FROZEN
+        self.frozen_by = by
+        self.frozen_at = at or timezone.now()
+        self.save(update_fields=["status", "frozen_by", "frozen_at"])
+
+
 class Job(models.Model):
     """A long piece of work run in the background, with progress a page can show."""
 

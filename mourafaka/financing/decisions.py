@@ -461,11 +461,7 @@ def freeze_allocation(*, allocation: Allocation, by) -> Allocation:
     day = timezone.localdate(now)
     shares = round.shares
     with set_actor(by):
-        round.allocations.filter(status=Allocation.Status.FROZEN).update(status=Allocation.Status.SUPERSEDED)
-        allocation.status = Allocation.Status.FROZEN
-        allocation.frozen_by = by
-        allocation.frozen_at = now
-        allocation.save(update_fields=["status", "frozen_by", "frozen_at"])
+        allocation.freeze(siblings=round.allocations.all(), by=by, at=now)
         funded = {entry.proposal_id: entry for entry in entries if entry.funded}
         for proposal_id, agreement in agreements.items():
             entry = funded.get(proposal_id)

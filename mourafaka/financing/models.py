@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mourafaka.core.models import BilingualNameMixin, ScopedQuerySet, TimeStampedModel
+from mourafaka.core.models import BilingualNameMixin, FrozenVersion, ScopedQuerySet, TimeStampedModel
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 ZERO = Decimal(0)
@@ -257,31 +257,15 @@ class AllocationOverride(models.Model):
         return f"{self.proposal} · {self.get_decision_display()}"
 
 
-class Allocation(models.Model):
+class Allocation(FrozenVersion):
     """One computation of the funded list; frozen by the committee with its inputs and a checksum."""
 
     SCOPE_SHARED = True
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        FROZEN = "frozen", _("Frozen")
-        SUPERSEDED = "superseded", _("Superseded")
-
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="allocations")
-    number = models.PositiveIntegerField(_("version"))
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
-    reason = models.TextField(_("reason for this version"), blank=True)
     budget = money_field(_("budget envelope (MAD)"))
     allocated = money_field(_("amount allocated (MAD)"), default=ZERO)
     funded_count = models.PositiveIntegerField(_("projects funded"), default=0)
-    inputs = models.JSONField(_("inputs"), default=dict)
-    checksum = models.CharField(_("checksum"), max_length=64)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(_("computed at"), default=timezone.now)
-    frozen_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    frozen_at = models.DateTimeField(_("frozen at"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
