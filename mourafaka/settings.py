@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "mourafaka.coaching",
     "mourafaka.financing",
     "mourafaka.trust",
+    "mourafaka.indicators",
+    "mourafaka.steering",
 ]
 
 MIDDLEWARE = [
